@@ -1,0 +1,33 @@
+"""Text helpers shared by every search in motcua.
+
+Vietnamese text arrives in NFC or NFD, with old ("hoà") or new ("hòa") tone placement, typed with
+or without accents. Search compares folded forms: no accents, "đ" as "d", lower case, single spaces.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+_NON_WORD = re.compile(r"[^\w\s.\-/]")
+
+
+def nfc(text: str) -> str:
+    """Canonical composed form, so stored text compares equal whatever the source produced."""
+    return unicodedata.normalize("NFC", text or "")
+
+
+def fold(text: str) -> str:
+    """Fold for accent-insensitive search: 'Đất đai HOÀ' -> 'dat dai hoa'."""
+    decomposed = unicodedata.normalize("NFD", text or "")
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = stripped.replace("đ", "d").replace("Đ", "D").lower()
+    stripped = _NON_WORD.sub(" ", stripped)
+    return _SPACES.sub(" ", stripped).strip()
+
+
+def search_terms(query: str) -> list[str]:
+    """The folded words of a query, without duplicates, longest first (most selective)."""
+    words = dict.fromkeys(fold(query).split())
+    return sorted(words, key=len, reverse=True)

@@ -1,0 +1,44 @@
+"""Public portal pages (P1): home and the procedure catalogue. Thin: parse, read, render."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from catalog.deadlines import due_if_applied
+from catalog.selectors import (
+    CatalogFilters,
+    count_by_field,
+    filter_choices,
+    page_size,
+    procedure_for_page,
+    search_procedures,
+)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html", {"fields": count_by_field()[:12]})
+
+
+def procedure_list(request: HttpRequest) -> HttpResponse:
+    filters = CatalogFilters.from_params(request.GET)
+    paginator = Paginator(search_procedures(filters), page_size())
+    page = paginator.get_page(request.GET.get("page"))
+    query_without_page = request.GET.copy()
+    query_without_page.pop("page", None)
+    context = {
+        "filters": filters,
+        "page": page,
+        "choices": filter_choices(),
+        "query_string": query_without_page.urlencode(),
+    }
+    return render(request, "portal/procedure_list.html", context)
+
+
+def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
+    procedure = procedure_for_page(code)
+    if procedure is None:
+        raise Http404
+    context = {"procedure": procedure, "estimate": due_if_applied(procedure)}
+    return render(request, "portal/procedure_detail.html", context)

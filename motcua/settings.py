@@ -124,4 +124,6 @@ MOTCUA = {
     "CATALOG_PAGE_SIZE": env_int("MOTCUA_CATALOG_PAGE_SIZE", 20, minimum=5),
     # The calendar used where an agency has none of its own (created by `demo` / admins).
     "DEFAULT_CALENDAR": env_str("MOTCUA_DEFAULT_CALENDAR", "tinh"),
+    # Password of the demo staff accounts that `manage.py demo` creates (demo data only).
+    "DEMO_PASSWORD": env_str("MOTCUA_DEMO_PASSWORD", "motcua-demo-2026"),
 }

@@ -7,9 +7,15 @@ and turn it into a `clock.WorkCalendar` with `Calendar.to_clock()`.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
+
+from workdays import clock
 
 DEFAULT_MORNING = (dt.time(7, 30), dt.time(11, 30))
 DEFAULT_AFTERNOON = (dt.time(13, 30), dt.time(17, 0))
@@ -36,6 +42,9 @@ class Calendar(models.Model):
         default="0,1,2,3,4",
         help_text=_("Thứ trong tuần, 0 = Thứ Hai … 6 = Chủ Nhật, cách nhau bằng dấu phẩy."),
     )
+    # Changed on every save of the calendar or of one of its days (see the signals below), so
+    # every process can tell that its cached clock is stale; a fresh random value never repeats.
+    revision = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         verbose_name = _("lịch làm việc")
@@ -43,6 +52,49 @@ class Calendar(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def weekdays(self) -> tuple[int, ...]:
+        """The working weekdays (0 = Monday); raises ValueError on a malformed field."""
+        return parse_weekdays(self.working_weekdays)
+
+    def clean(self) -> None:
+        """Refuse hours and weekdays that the clock could not work with."""
+        times = (self.morning_start, self.morning_end, self.afternoon_start, self.afternoon_end)
+        if None in (*times, self.reception_cutoff):
+            return  # the field validation already reports the missing value
+        try:
+            self._weekly_clock()
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def _weekly_clock(self, **kwargs: object) -> clock.WorkCalendar:
+        intervals = (
+            (self.morning_start, self.morning_end),
+            (self.afternoon_start, self.afternoon_end),
+        )
+        return clock.WorkCalendar.weekly(
+            intervals, self.weekdays(), cutoff=self.reception_cutoff, **kwargs
+        )
+
+    def to_clock(self) -> clock.WorkCalendar:
+        """This calendar as a `clock.WorkCalendar`: one query, cached until the data changes."""
+        cached = _CLOCKS.get(self.pk)
+        if cached is not None and cached[0] == self.revision:
+            return cached[1]
+        days_off, makeup_days = set(), set()
+        if self.pk is not None:
+            for day, kind in self.days.values_list("date", "kind"):
+                (makeup_days if kind == CalendarDay.Kind.WORKDAY else days_off).add(day)
+        built = self._weekly_clock(days_off=days_off, makeup_days=makeup_days)
+        if self.pk is not None:
+            _CLOCKS[self.pk] = (self.revision, built)
+        return built
+
+    def touch(self) -> None:
+        """Mark the calendar changed; call after bulk writes to its days (they send no signal)."""
+        self.revision = uuid.uuid4()
+        Calendar.objects.filter(pk=self.pk).update(revision=self.revision)
+        _CLOCKS.pop(self.pk, None)
 
 
 class CalendarDay(models.Model):
@@ -67,3 +119,48 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} {self.get_kind_display()}"
+
+
+# Per-process cache: calendar id -> (revision it was built from, clock).
+_CLOCKS: dict[int, tuple[uuid.UUID, clock.WorkCalendar]] = {}
+
+
+def parse_weekdays(text: str) -> tuple[int, ...]:
+    """Read "0,1,2,3,4" (0 = Monday); a typo must not silently drop a working day."""
+    try:
+        days = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        raise ValueError(
+            f"Ngày làm việc trong tuần không hợp lệ: {text!r} / bad working weekdays {text!r}"
+        ) from None
+    if not days or not set(days) <= set(range(7)):
+        raise ValueError(
+            f"Ngày làm việc trong tuần phải là các số 0-6: {text!r} / weekdays must be 0-6"
+        )
+    return days
+
+
+def calendar_for(code: str) -> clock.WorkCalendar:
+    """The working clock of the calendar with this code (what deadline code needs)."""
+    try:
+        calendar = Calendar.objects.get(code=code)
+    except Calendar.DoesNotExist:
+        raise Calendar.DoesNotExist(
+            f"Không có lịch làm việc mã {code!r} / no calendar with code {code!r}"
+        ) from None
+    return calendar.to_clock()
+
+
+@receiver(pre_save, sender=Calendar)
+def _calendar_saving(sender: type[Calendar], instance: Calendar, **kwargs: object) -> None:
+    instance.revision = uuid.uuid4()
+    _CLOCKS.pop(instance.pk, None)
+
+
+@receiver(post_save, sender=CalendarDay)
+@receiver(post_delete, sender=CalendarDay)
+def _calendar_day_changed(
+    sender: type[CalendarDay], instance: CalendarDay, **kwargs: object
+) -> None:
+    Calendar.objects.filter(pk=instance.calendar_id).update(revision=uuid.uuid4())
+    _CLOCKS.pop(instance.calendar_id, None)

@@ -1,0 +1,59 @@
+"""Shared test set-up: environment-dependent markers and the loud summary of what was skipped.
+
+Tests that need PostgreSQL, Redis or Chromium carry a marker. They run when the thing is present
+and are skipped otherwise, with a summary at the end; with MOTCUA_REQUIRE_ALL=1 (CI) such a skip
+is a failure, so CI proves everything.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+REQUIRE_ALL = os.environ.get("MOTCUA_REQUIRE_ALL") == "1"
+CHROMIUM = os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium")
+ENV_MARKERS = {
+    "needs_postgres": "PostgreSQL (run with DATABASE_URL=postgresql://..., or make test-pg)",
+    "needs_chromium": f"Chromium at {CHROMIUM} (apt install chromium)",
+    "needs_redis": "Redis (redis-server)",
+}
+_skipped: list[tuple[str, str]] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, what in ENV_MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: needs {what}")
+
+
+def _available(marker: str) -> bool:
+    if marker == "needs_postgres":
+        from django.db import connection
+
+        return connection.vendor == "postgresql"
+    if marker == "needs_chromium":
+        return os.path.exists(CHROMIUM)
+    if marker == "needs_redis":
+        return shutil.which("redis-server") is not None
+    return True
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker in ENV_MARKERS:
+        if item.get_closest_marker(marker) and not _available(marker):
+            reason = f"needs {ENV_MARKERS[marker]}"
+            _skipped.append((item.nodeid, reason))
+            if REQUIRE_ALL:
+                pytest.fail(f"MOTCUA_REQUIRE_ALL=1 forbids this skip: {reason}")
+            pytest.skip(reason)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if not _skipped:
+        return
+    tr = terminalreporter
+    word = "FAILED (skips forbidden)" if REQUIRE_ALL else "SKIPPED"
+    tr.section(f"ENVIRONMENT-DEPENDENT TESTS {word}: {len(_skipped)}", sep="!", red=True)
+    for nodeid, reason in _skipped:
+        tr.write_line(f"  {nodeid}: {reason}")

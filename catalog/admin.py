@@ -7,10 +7,10 @@ from django.forms.models import BaseInlineFormSet
 from catalog.models import (
     Field,
     LegalBasis,
+    Procedure,
     ProcedureChannel,
     ProcessStep,
     ProcessTemplate,
-    Procedure,
     RequiredDocument,
 )
 from catalog.processes import check_process

@@ -76,7 +76,9 @@ def _decimal_or_error(value: object, label: str, errors: list[str]) -> Decimal |
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        errors.append(_("%(label)s “%(value)s” không phải là số") % {"label": label, "value": value})
+        errors.append(
+            _("%(label)s “%(value)s” không phải là số") % {"label": label, "value": value}
+        )
         return None
     if number < 0:
         errors.append(_("%(label)s không được âm") % {"label": label})
@@ -98,7 +100,9 @@ def _check_time(block: dict, label: str, errors: list[str]) -> None:
     unit = block.get("unit") or block.get("time_unit")
     amount = block.get("amount", block.get("time_amount"))
     if unit and unit not in TimeUnit.values:
-        errors.append(_("%(label)s: đơn vị thời hạn “%(unit)s” không hợp lệ") % {"label": label, "unit": unit})
+        errors.append(
+            _("%(label)s: đơn vị thời hạn “%(unit)s” không hợp lệ") % {"label": label, "unit": unit}
+        )
     _decimal_or_error(amount, label, errors)
     if amount not in (None, "") and not unit:
         errors.append(_("%(label)s: có số nhưng thiếu đơn vị thời hạn") % {"label": label})
@@ -114,7 +118,10 @@ def _check_documents(docs: object, errors: list[str]) -> None:
             errors.append(_("%(label)s: thiếu tên giấy tờ") % {"label": label})
             continue
         if doc.get("kind", "unspecified") not in RequiredDocument.Kind.values:
-            errors.append(_("%(label)s: loại bản “%(kind)s” không hợp lệ") % {"label": label, "kind": doc.get("kind")})
+            errors.append(
+                _("%(label)s: loại bản “%(kind)s” không hợp lệ")
+                % {"label": label, "kind": doc.get("kind")}
+            )
         _int_or_error(doc.get("count"), label, errors)
 
 
@@ -138,7 +145,9 @@ def check_record(record: object, known_levels: set[str]) -> list[str]:
     errors: list[str] = []
     unknown = set(record) - set(TOP_KEYS)
     if unknown:
-        errors.append(_("trường không được hỗ trợ: %(keys)s") % {"keys": ", ".join(sorted(unknown))})
+        errors.append(
+            _("trường không được hỗ trợ: %(keys)s") % {"keys": ", ".join(sorted(unknown))}
+        )
     for key in ("national_code", "name", "field"):
         if not str(record.get(key) or "").strip():
             errors.append(_("thiếu “%(key)s”") % {"key": key})
@@ -146,9 +155,13 @@ def check_record(record: object, known_levels: set[str]) -> list[str]:
     if not levels:
         errors.append(_("thiếu cấp thực hiện (“levels”)"))
     for level in set(levels) - known_levels:
-        errors.append(_("cấp thực hiện “%(level)s” không có trong danh mục cấp hành chính") % {"level": level})
+        errors.append(
+            _("cấp thực hiện “%(level)s” không có trong danh mục cấp hành chính") % {"level": level}
+        )
     if record.get("online_level", "none") not in OnlineLevel.values:
-        errors.append(_("mức độ trực tuyến “%(v)s” không hợp lệ") % {"v": record.get("online_level")})
+        errors.append(
+            _("mức độ trực tuyến “%(v)s” không hợp lệ") % {"v": record.get("online_level")}
+        )
     _check_time(record.get("legal_time") or {}, _("thời hạn giải quyết"), errors)
     _int_or_error((record.get("fee") or {}).get("amount"), _("phí, lệ phí"), errors)
     _check_channels(record.get("channels") or [], errors)
@@ -166,7 +179,9 @@ def check_records(records: Iterable[tuple[str, object]]) -> tuple[list[dict], li
         problems = check_record(record, known_levels)
         code = str(record.get("national_code", "")).strip() if isinstance(record, dict) else ""
         if code and code in seen:
-            problems.append(_("mã thủ tục %(code)s trùng với %(other)s") % {"code": code, "other": seen[code]})
+            problems.append(
+                _("mã thủ tục %(code)s trùng với %(other)s") % {"code": code, "other": seen[code]}
+            )
         seen.setdefault(code, where)
         errors.extend(RowError(where, p) for p in problems)
         if not problems:
@@ -208,7 +223,9 @@ def _procedure_values(record: dict, fld: Field) -> dict:
     values.update(
         name=_text(record, "name"),
         field=fld,
-        legal_time_amount=None if legal.get("amount") in (None, "") else Decimal(str(legal["amount"])),
+        legal_time_amount=None
+        if legal.get("amount") in (None, "")
+        else Decimal(str(legal["amount"])),
         legal_time_unit=legal.get("unit") or "",
         legal_time_text=str(legal.get("text") or ""),
         fee_amount=None if fee.get("amount") in (None, "") else int(fee["amount"]),
@@ -229,7 +246,9 @@ def _replace_children(procedure: Procedure, record: dict) -> None:
         ProcedureChannel(
             procedure=procedure,
             channel=ch["channel"],
-            time_amount=None if ch.get("time_amount") in (None, "") else Decimal(str(ch["time_amount"])),
+            time_amount=None
+            if ch.get("time_amount") in (None, "")
+            else Decimal(str(ch["time_amount"])),
             time_unit=ch.get("time_unit") or "",
             time_text=str(ch.get("time_text") or ""),
             fee_amount=None if ch.get("fee_amount") in (None, "") else int(ch["fee_amount"]),
@@ -303,7 +322,10 @@ def read_json_lines(path: Path) -> Iterator[tuple[str, object]]:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield _("dòng %(n)s") % {"n": exc.lineno}, _("JSON không hợp lệ: %(msg)s") % {"msg": exc.msg}
+            yield (
+                _("dòng %(n)s") % {"n": exc.lineno},
+                _("JSON không hợp lệ: %(msg)s") % {"msg": exc.msg},
+            )
             return
         for i, record in enumerate(data, 1):
             yield _("bản ghi %(n)s") % {"n": i}, record
@@ -329,9 +351,11 @@ def export_records(queryset: Iterable[Procedure] | None = None) -> Iterator[dict
     """Current procedures in the exchange format, the inverse of import_records."""
     if queryset is None:
         queryset = Procedure.objects.all()
-    queryset = queryset.select_related("field").prefetch_related(
-        "levels", "channels", "documents", "legal_bases"
-    ).order_by("national_code", "version")
+    queryset = (
+        queryset.select_related("field")
+        .prefetch_related("levels", "channels", "documents", "legal_bases")
+        .order_by("national_code", "version")
+    )
     for p in queryset:
         yield _record_of(p)
 

@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 from motcua.text import fold
 from org.models import OrgUnit, Role
 
-
 # Roles that act in a step of an internal process (overseers and admins never do).
 PROCESS_ROLES = [
     (r.value, r.label) for r in (Role.COUNTER_OFFICER, Role.SPECIALIST, Role.HEAD, Role.LEADER)

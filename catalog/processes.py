@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from catalog.models import ProcessStep, ProcessTemplate, Procedure, TimeUnit
+from catalog.models import Procedure, ProcessStep, ProcessTemplate, TimeUnit
 from workdays.models import DEFAULT_AFTERNOON, DEFAULT_MORNING
 
 
@@ -79,7 +79,9 @@ def _check_time(procedure: Procedure, steps: list[ProcessStep], result: ProcessC
         )
 
 
-def _check_levels(template: ProcessTemplate, steps: list[ProcessStep], result: ProcessCheck) -> None:
+def _check_levels(
+    template: ProcessTemplate, steps: list[ProcessStep], result: ProcessCheck
+) -> None:
     limit = settings.MOTCUA["MAX_PROCESS_LEVELS"]
     groups = {s.acting_level.process_group for s in steps}
     if len(groups) <= limit:
@@ -100,7 +102,9 @@ def _fmt(value: Decimal) -> str:
     return format(value.quantize(Decimal("0.01")).normalize(), "f")
 
 
-def check_process(template: ProcessTemplate, steps: list[ProcessStep] | None = None) -> ProcessCheck:
+def check_process(
+    template: ProcessTemplate, steps: list[ProcessStep] | None = None
+) -> ProcessCheck:
     """All errors and warnings of a process; `steps` lets a form check unsaved steps."""
     if steps is None:
         steps = list(template.steps.select_related("acting_level").order_by("position"))
@@ -114,7 +118,9 @@ def check_process(template: ProcessTemplate, steps: list[ProcessStep] | None = N
     return result
 
 
-def validate_process(template: ProcessTemplate, steps: list[ProcessStep] | None = None) -> ProcessCheck:
+def validate_process(
+    template: ProcessTemplate, steps: list[ProcessStep] | None = None
+) -> ProcessCheck:
     """Like check_process, but raises ValidationError when there is any error."""
     result = check_process(template, steps)
     if result.errors:

@@ -17,7 +17,7 @@ from pathlib import Path
 from django.db import transaction
 
 from catalog.exchange import ImportReport, import_records
-from catalog.models import ProcessStep, ProcessTemplate, Procedure, TimeUnit
+from catalog.models import Procedure, ProcessStep, ProcessTemplate, TimeUnit
 from catalog.processes import hours_per_working_day, validate_process
 from demo.portal_records import parse_record
 from org.models import AdministrativeLevel, Agency, OrgUnit, Role
@@ -94,7 +94,9 @@ def _departments_for(procedure: Procedure, agencies: dict[str, Agency]) -> list[
 def link_agencies(agencies: dict[str, Agency]) -> int:
     """Province-level procedures to the matching department; commune-level ones to every
     commune centre (reception regardless of administrative boundaries, Decree 118/2025)."""
-    centres = [a for a in agencies.values() if a.code.startswith("ttpvhcc-") and a.code[8:].isdigit()]
+    centres = [
+        a for a in agencies.values() if a.code.startswith("ttpvhcc-") and a.code[8:].isdigit()
+    ]
     through = Procedure.agencies.through
     rows = []
     procedures = Procedure.objects.prefetch_related("levels")
@@ -112,9 +114,16 @@ def link_agencies(agencies: dict[str, Agency]) -> int:
 def _allotments(procedure: Procedure) -> list[Decimal]:
     """Working hours per step: shares of the legal time, rounded down to a quarter hour."""
     legal = procedure.legal_time_amount
-    hours = legal * hours_per_working_day() if procedure.legal_time_unit == TimeUnit.WORKING_DAYS else legal
+    hours = (
+        legal * hours_per_working_day()
+        if procedure.legal_time_unit == TimeUnit.WORKING_DAYS
+        else legal
+    )
     return [
-        max(QUARTER_HOUR, (hours * Decimal(share) / QUARTER_HOUR).to_integral_value(ROUND_DOWN) * QUARTER_HOUR)
+        max(
+            QUARTER_HOUR,
+            (hours * Decimal(share) / QUARTER_HOUR).to_integral_value(ROUND_DOWN) * QUARTER_HOUR,
+        )
         for *_ignored, share in STEP_PLAN
     ]
 
@@ -155,10 +164,15 @@ def build_processes() -> int:
         level = _acting_level(procedure, levels)
         steps = [
             ProcessStep(
-                template=template, position=n, name=name, acting_level=level,
-                acting_unit_kind=unit_kind, role=role, allotment=hours,
+                template=template,
+                position=n,
+                name=name,
+                acting_level=level,
+                acting_unit_kind=unit_kind,
+                role=role,
+                allotment=hours,
                 allotment_unit=TimeUnit.WORKING_HOURS,
-            )  # fmt: skip
+            )
             for n, ((name, unit_kind, role, _share), hours) in enumerate(
                 zip(STEP_PLAN, _allotments(procedure), strict=True), 1
             )

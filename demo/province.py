@@ -260,7 +260,9 @@ def staff_logins() -> list[tuple[str, str, str]]:
     """(username, role labels, agency) of the demo staff, for `make run` to print."""
     rows = []
     officials = Official.objects.select_related("user", "unit__agency").prefetch_related("roles")
-    by_name = {o.user.username: o for o in officials.filter(user__username__in=[s[0] for s in STAFF])}
+    by_name = {
+        o.user.username: o for o in officials.filter(user__username__in=[s[0] for s in STAFF])
+    }
     for username, *_rest in STAFF:
         official = by_name.get(username)
         if official:

@@ -74,7 +74,9 @@ def env_secret(name: str, file_path: Path) -> str:
         text = file_path.read_text(encoding="utf-8").strip()
         if len(text) >= 32:
             return text
-        raise ImproperlyConfigured(f"{file_path}: the secret key file is shorter than 32 characters")
+        raise ImproperlyConfigured(
+            f"{file_path}: the secret key file is shorter than 32 characters"
+        )
     raise ImproperlyConfigured(
         f"No secret key: set {name} or create {file_path} (make run does it for you)"
     )

@@ -128,7 +128,10 @@ class Agency(models.Model):
         DEPARTMENT = "department", _("Sở, ban, ngành")
         SERVICE_CENTRE = "service_centre", _("Trung tâm phục vụ hành chính công")
         LAND_REGISTRATION = "land_registration", _("Văn phòng đăng ký đất đai")
-        LAND_REGISTRATION_BRANCH = "land_registration_branch", _("Chi nhánh văn phòng đăng ký đất đai")
+        LAND_REGISTRATION_BRANCH = (
+            "land_registration_branch",
+            _("Chi nhánh văn phòng đăng ký đất đai"),
+        )
         HOME_AFFAIRS = "home_affairs", _("Sở Nội vụ")
         OTHER = "other", _("Cơ quan khác")
 
@@ -143,7 +146,10 @@ class Agency(models.Model):
         help_text=_("Mã đơn vị trao đổi văn bản (ví dụ 000.00.12.H55), dùng trong mã hồ sơ."),
     )
     level = models.ForeignKey(
-        AdministrativeLevel, on_delete=models.PROTECT, related_name="agencies", verbose_name=_("cấp")
+        AdministrativeLevel,
+        on_delete=models.PROTECT,
+        related_name="agencies",
+        verbose_name=_("cấp"),
     )
     territory = models.ForeignKey(
         AdministrativeUnit,
@@ -170,7 +176,9 @@ class Agency(models.Model):
     valid_from = models.DateField(_("có hiệu lực từ"), null=True, blank=True)
     valid_to = models.DateField(_("hết hiệu lực từ"), null=True, blank=True)
     is_demo = models.BooleanField(
-        _("dữ liệu mẫu"), default=False, help_text=_("Cơ quan do dữ liệu mẫu tạo ra, không có thật.")
+        _("dữ liệu mẫu"),
+        default=False,
+        help_text=_("Cơ quan do dữ liệu mẫu tạo ra, không có thật."),
     )
 
     class Meta:
@@ -277,10 +285,16 @@ class Delegation(models.Model):
     """Delegation of signing authority (ủy quyền ký) from a leader to another official."""
 
     delegator = models.ForeignKey(
-        Official, on_delete=models.PROTECT, related_name="delegations_given", verbose_name=_("người ủy quyền")
+        Official,
+        on_delete=models.PROTECT,
+        related_name="delegations_given",
+        verbose_name=_("người ủy quyền"),
     )
     delegate = models.ForeignKey(
-        Official, on_delete=models.PROTECT, related_name="delegations_received", verbose_name=_("người được ủy quyền")
+        Official,
+        on_delete=models.PROTECT,
+        related_name="delegations_received",
+        verbose_name=_("người được ủy quyền"),
     )
     procedures = models.ManyToManyField(
         "catalog.Procedure",
@@ -304,7 +318,8 @@ class Delegation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.delegator} → {self.delegate} ({self.starts_on:%d/%m/%Y}–{self.ends_on:%d/%m/%Y})"
+        period = f"{self.starts_on:%d/%m/%Y}–{self.ends_on:%d/%m/%Y}"
+        return f"{self.delegator} → {self.delegate} ({period})"
 
     def clean(self) -> None:
         if self.delegator_id and self.delegator_id == self.delegate_id:

@@ -15,6 +15,7 @@ from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Q
 
 from catalog.exchange import ImportReport, import_records
 from catalog.models import Procedure, ProcessStep, ProcessTemplate, TimeUnit
@@ -46,19 +47,26 @@ DEPARTMENT_KEYWORDS = [
 # Fields whose procedures get demo internal processes (land, civil status, residence, housing,
 # enterprises, construction, social), and how many at most from each.
 PROCESS_FIELDS = {
-    "Đất đai": 25,
-    "Hộ tịch": 25,
-    "Chứng thực": 8,
-    "Đăng ký, quản lý cư trú": 10,
-    "Nhà ở và công sở": 20,
+    # land
+    "Đất đai": 30, "Tài chính đất đai": 5,
+    # civil status
+    "Hộ tịch": 30, "Chứng thực": 10, "Nuôi con nuôi": 5, "Quốc tịch": 5,
+    # residence and identity
+    "Đăng ký, quản lý cư trú": 15, "Cấp, quản lý căn cước": 10,
+    # housing
+    "Nhà ở và công sở": 20, "Kinh doanh bất động sản": 5,
+    # enterprises
     "Thành lập và hoạt động của doanh nghiệp": 20,
     "Thành lập và hoạt động doanh nghiệp (hộ kinh doanh)": 7,
-    "Hoạt động xây dựng": 15,
-    "Chính sách": 10,
-    "Người có công": 7,
-    "Giảm nghèo": 5,
-    "Thực hiện chính sách BHXH": 5,
-}
+    "Thành lập và hoạt động của tổ hợp tác, hợp tác xã, liên hiệp hợp tác xã": 10,
+    "Đầu tư tại Việt nam": 5,
+    # construction
+    "Hoạt động xây dựng": 20, "Quy hoạch đô thị và nông thôn": 5, "Kiến trúc": 5,
+    "Hạ tầng kỹ thuật": 5,
+    # social
+    "Chính sách": 10, "Người có công": 7, "Giảm nghèo": 5, "Thực hiện chính sách BHXH": 10,
+    "Bảo trợ xã hội": 10, "Trẻ em": 5, "Việc làm": 5, "Lao động": 5,
+}  # fmt: skip
 # Share of the legal time given to each step of a demo process.
 STEP_PLAN = [
     ("Tiếp nhận, kiểm tra, chuyển hồ sơ", OrgUnit.Kind.COUNTER, Role.COUNTER_OFFICER, "0.05"),
@@ -68,6 +76,15 @@ STEP_PLAN = [
     ("Vào sổ, trả kết quả", OrgUnit.Kind.COUNTER, Role.COUNTER_OFFICER, "0.05"),
 ]
 QUARTER_HOUR = Decimal("0.25")
+# Legal times long enough to share among five steps.
+HAS_USABLE_TIME = (
+    Q(legal_time_unit=TimeUnit.SAME_DAY)
+    | Q(
+        legal_time_unit__in=[TimeUnit.WORKING_DAYS, TimeUnit.WORKING_HOURS],
+        legal_time_amount__gte=1,
+    )
+    | Q(legal_time_unit=TimeUnit.CALENDAR_DAYS, legal_time_amount__gte=3)
+)
 
 
 def read_portal_records(path: Path = PROCEDURES_FILE) -> Iterator[tuple[str, dict]]:
@@ -132,11 +149,7 @@ def _candidates() -> list[Procedure]:
     chosen: list[Procedure] = []
     for field_name, limit in PROCESS_FIELDS.items():
         qs = (
-            Procedure.objects.filter(
-                field__name=field_name,
-                legal_time_unit__in=[TimeUnit.WORKING_DAYS, TimeUnit.WORKING_HOURS],
-                legal_time_amount__gte=1,
-            )
+            Procedure.objects.filter(HAS_USABLE_TIME, field__name=field_name)
             .prefetch_related("levels")
             .order_by("national_code")
         )

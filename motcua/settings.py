@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "org",
+    "dossiers",
+    "notifications",
     "workdays",
     "catalog",
     "demo",
@@ -100,7 +102,17 @@ STORAGES = {
     },
 }
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
+# Tasks are rows in the same database: enqueued inside the business transaction, they commit
+# or roll back with it (a transactional outbox); `manage.py db_worker` runs them.
+TASKS = {
+    "default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}
+}
+
+EMAIL_BACKEND = env_str("MOTCUA_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("MOTCUA_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("MOTCUA_EMAIL_PORT", 25, minimum=1)
+EMAIL_TIMEOUT = env_int("MOTCUA_EMAIL_TIMEOUT", 20, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("MOTCUA_FROM_EMAIL", "motcua@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("MOTCUA_SECURE_COOKIES", False)
@@ -124,6 +136,15 @@ MOTCUA = {
     "CATALOG_PAGE_SIZE": env_int("MOTCUA_CATALOG_PAGE_SIZE", 20, minimum=5),
     # The calendar used where an agency has none of its own (created by `demo` / admins).
     "DEFAULT_CALENDAR": env_str("MOTCUA_DEFAULT_CALENDAR", "tinh"),
+    # Largest accepted upload (a dossier component or result), in bytes.
+    "MAX_UPLOAD_BYTES": env_int("MOTCUA_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024),
+    # Deadline warnings: how many working days before a due moment to warn.
+    "WARN_WORKING_DAYS": env_int("MOTCUA_WARN_WORKING_DAYS", 1, minimum=0),
+    # Working days another agency has to answer a consultation, by default.
+    "CONSULTATION_WORKING_DAYS": env_int("MOTCUA_CONSULTATION_WORKING_DAYS", 5, minimum=1),
+    # Outbox: a claim older than this is taken to belong to a dead worker and retried.
+    "OUTBOX_STALE_SECONDS": env_int("MOTCUA_OUTBOX_STALE_SECONDS", 120, minimum=1),
+    "OUTBOX_MAX_ATTEMPTS": env_int("MOTCUA_OUTBOX_MAX_ATTEMPTS", 8, minimum=1),
     # Password of the demo staff accounts that `manage.py demo` creates (demo data only).
     "DEMO_PASSWORD": env_str("MOTCUA_DEMO_PASSWORD", "motcua-demo-2026"),
 }

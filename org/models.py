@@ -66,10 +66,15 @@ class AdministrativeUnit(models.Model):
         verbose_name_plural = _("đơn vị hành chính")
         ordering = ["code"]
         constraints = [
+            # One unit per code and start date; a code reused by a successor gets a new
+            # start date. Two constraints, since SQLite cannot treat NULLs as equal.
             models.UniqueConstraint(
                 fields=["code", "valid_from"],
+                condition=Q(valid_from__isnull=False),
                 name="unit_code_per_period",
-                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(valid_from__isnull=True), name="unit_code_undated"
             ),
         ]
 

@@ -57,3 +57,22 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     tr.section(f"ENVIRONMENT-DEPENDENT TESTS {word}: {len(_skipped)}", sep="!", red=True)
     for nodeid, reason in _skipped:
         tr.write_line(f"  {nodeid}: {reason}")
+
+
+# ---------------------------------------------------------------- personas for dossier tests
+
+
+@pytest.fixture
+def province(db):
+    """A small province for dossier tests: a service centre, a department, another agency,
+    officials for every role, a procedure (10 working days) with two mandatory components and
+    a five-step internal process. Returns a namespace of everything."""
+    from tests.personas import build_province
+
+    return build_province()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests create many users; the production hasher is deliberately slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,63 @@
+"""Deadline warnings: one working day (setting) before a step or a dossier falls due, its
+assignee and the head of the unit are told, once (the warned_at stamp makes it idempotent)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from dossiers.lifecycle import CLOCK_STOPPED, OPEN
+from dossiers.models import Dossier, StepRun
+from notifications.services import notify_officials
+from org.models import Official, Role
+from workdays import clock
+from workdays.models import Calendar
+
+
+def warning_horizon(now: dt.datetime) -> dt.datetime:
+    """`now` plus the warning lead in working days of the province's default calendar."""
+    calendar = Calendar.objects.filter(code=settings.MOTCUA["DEFAULT_CALENDAR"]).first()
+    days = settings.MOTCUA["WARN_WORKING_DAYS"]
+    if calendar is None:
+        return now + dt.timedelta(days=days)
+    return clock.add_working(calendar.to_clock(), now, days)
+
+
+def _recipients(run: StepRun | None) -> list[Official]:
+    if run is None:
+        return []
+    people = {o.pk: o for o in Official.objects.filter(
+        unit=run.unit, roles__role=Role.HEAD, is_active=True
+    ).select_related("user")}  # fmt: skip
+    if run.assignee_id:
+        people[run.assignee_id] = run.assignee
+    return list(people.values())
+
+
+def warn_due_soon(now: dt.datetime | None = None) -> int:
+    """Warn about open steps and dossiers due before the horizon; returns warnings sent."""
+    now = now or timezone.now()
+    horizon = warning_horizon(now)
+    count = 0
+    runs = StepRun.objects.filter(
+        finished_at__isnull=True, warned_at__isnull=True, due_at__lte=horizon
+    ).select_related("dossier", "unit", "assignee__user")
+    for run in runs.iterator(chunk_size=500):
+        with transaction.atomic():
+            if StepRun.objects.filter(pk=run.pk, warned_at__isnull=True).update(warned_at=now):
+                notify_officials(run.dossier, _recipients(run), "due_soon", slot=f"step{run.pk}")
+                count += 1
+    running = sorted(OPEN - CLOCK_STOPPED)
+    dossiers = Dossier.objects.filter(
+        status__in=running, warned_at__isnull=True, due_at__lte=horizon
+    ).select_related("current_step__unit", "current_step__assignee__user", "procedure")
+    for dossier in dossiers.iterator(chunk_size=500):
+        with transaction.atomic():
+            if Dossier.objects.filter(pk=dossier.pk, warned_at__isnull=True).update(warned_at=now):
+                recipients = _recipients(dossier.current_step)
+                notify_officials(dossier, recipients, "due_soon", slot="dossier")
+                count += 1
+    return count

@@ -1,0 +1,90 @@
+"""Applicants: a person (by personal ID number) or an organisation (by tax code)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dossiers.validators import (
+    check_id_matches_birth,
+    normalise_tax_code,
+    validate_personal_id,
+    validate_phone,
+    validate_tax_code,
+)
+
+
+class Applicant(models.Model):
+    """Who applies. Only what the one-stop forms need is collected (data minimisation)."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("Cá nhân")
+        ORGANISATION = "organisation", _("Tổ chức, doanh nghiệp")
+
+    kind = models.CharField(_("loại"), max_length=12, choices=Kind.choices)
+    name = models.CharField(_("họ tên / tên tổ chức"), max_length=255)
+    personal_id = models.CharField(_("số định danh cá nhân"), max_length=12, blank=True)
+    birth_date = models.DateField(_("ngày sinh"), null=True, blank=True)
+    tax_code = models.CharField(_("mã số thuế"), max_length=13, blank=True)
+    representative = models.CharField(_("người đại diện"), max_length=255, blank=True)
+    address = models.CharField(_("địa chỉ"), max_length=500, blank=True)
+    phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
+    email = models.EmailField(_("thư điện tử"), blank=True)
+
+    class Meta:
+        verbose_name = _("người nộp hồ sơ")
+        verbose_name_plural = _("người nộp hồ sơ")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["personal_id"],
+                condition=~Q(personal_id=""),
+                name="applicant_personal_id_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["tax_code"], condition=~Q(tax_code=""), name="applicant_tax_code_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, list] = {}
+        self.tax_code = normalise_tax_code(self.tax_code)
+        checks = [("name", lambda v: _required(v))]
+        if self.kind == self.Kind.PERSON:
+            checks += [
+                ("personal_id", validate_personal_id),
+                ("personal_id", lambda v: check_id_matches_birth(v, self.birth_date)),
+            ]
+        else:
+            checks += [("tax_code", validate_tax_code)]
+        if self.phone:
+            checks.append(("phone", validate_phone))
+        if self.email:
+            checks.append(("email", validate_email))
+        for field, check in checks:
+            try:
+                check(getattr(self, field))
+            except ValidationError as exc:
+                errors.setdefault(field, []).extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+
+    def masked_name(self) -> str:
+        """'Nguyễn Văn An' -> 'Ng*** V*** A**': what public pages may show."""
+        return " ".join(_mask_word(w) for w in self.name.split())
+
+
+def _required(value: str) -> None:
+    if not (value or "").strip():
+        raise ValidationError(_("Không được để trống."), code="required")
+
+
+def _mask_word(word: str) -> str:
+    """Show one or two letters; the number of stars does not reveal the word's length."""
+    keep = 2 if len(word) > 3 else 1
+    return word[:keep] + ("***" if len(word) > 2 else "**")

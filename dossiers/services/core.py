@@ -1,0 +1,221 @@
+"""What every dossier move shares: the actor, the errors, the row lock, the event, the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import TimeUnit
+from dossiers.lifecycle import Move, MoveNotAllowed, Status, check_move
+from dossiers.models import Dossier, Event
+from org.models import Agency, Delegation, Official, Role
+from workdays import clock
+
+GENESIS_HASH = "0" * 64
+
+
+class DossierError(Exception):
+    """A move refused by a rule; the message is translated and meant for the user."""
+
+
+class PermissionDenied(DossierError):
+    """The actor may not make this move on this dossier."""
+
+
+class RuleViolation(DossierError):
+    """The move is allowed in principle but a legal rule forbids it now."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a move: an official in a role, an applicant on the portal, or the system."""
+
+    official: Official | None
+    role: str
+    label: str
+
+    @classmethod
+    def official_as(cls, official: Official, role: str) -> Actor:
+        name = official.user.get_full_name() or official.user.get_username()
+        return cls(official=official, role=role, label=name)
+
+    @classmethod
+    def applicant(cls, name: str) -> Actor:
+        return cls(official=None, role="applicant", label=name)
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(official=None, role="system", label="motcua")
+
+
+def now_or(at: dt.datetime | None) -> dt.datetime:
+    return at or timezone.now()
+
+
+def lock(dossier: Dossier | int) -> Dossier:
+    """Re-read the dossier under a row lock (PostgreSQL); on SQLite the IMMEDIATE transaction
+    already holds the write lock. Callers are inside transaction.atomic()."""
+    pk = dossier.pk if isinstance(dossier, Dossier) else dossier
+    qs = Dossier.objects.select_related("procedure", "processing_agency__calendar")
+    return qs.select_for_update(of=("self",)).get(pk=pk)
+
+
+def next_status(dossier: Dossier | None, move: Move) -> Status:
+    try:
+        return check_move(dossier.status if dossier else None, move)
+    except MoveNotAllowed as exc:
+        raise RuleViolation(str(exc)) from None
+
+
+def append_event(
+    dossier: Dossier,
+    *,
+    move: Move,
+    actor: Actor,
+    at: dt.datetime,
+    before: str,
+    on_behalf_of: Official | None = None,
+    note: str = "",
+    data: dict | None = None,
+) -> Event:
+    """Append the next event of the dossier's chain; the caller saves the dossier's
+    last_event_* fields with its other changes (they are in `CHAIN_FIELDS`)."""
+    event = Event(
+        dossier=dossier,
+        seq=dossier.last_event_seq + 1,
+        action=f"dossier.{move.value}",
+        actor=actor.official,
+        actor_label=actor.label,
+        on_behalf_of=on_behalf_of,
+        role=actor.role,
+        at=at,
+        status_before=before or "",
+        status_after=dossier.status,
+        note=note,
+        data=data or {},
+        prev_hash=dossier.last_event_hash or GENESIS_HASH,
+    )
+    event.hash = event.compute_hash()
+    event.save()
+    dossier.last_event_seq = event.seq
+    dossier.last_event_hash = event.hash
+    return event
+
+
+CHAIN_FIELDS = ["last_event_seq", "last_event_hash"]
+
+
+# ---------------------------------------------------------------- rights
+
+
+def _roles(official: Official) -> set[str]:
+    return {r.role for r in official.roles.all()}
+
+
+def require_official(actor: Actor) -> Official:
+    if actor.official is None or not actor.official.is_active:
+        raise PermissionDenied(_("Chỉ cán bộ đang công tác mới thực hiện được thao tác này."))
+    return actor.official
+
+
+def require_role(actor: Actor, role: str, agency: Agency) -> Official:
+    """The actor must hold `role` and work in `agency`."""
+    official = require_official(actor)
+    if role not in _roles(official) or official.unit.agency_id != agency.pk:
+        raise PermissionDenied(
+            _("Bạn không có quyền “%(role)s” tại %(agency)s.")
+            % {"role": Role(role).label, "agency": agency.name}
+        )
+    return official
+
+
+def leader_or_delegate(
+    actor: Actor, agency: Agency, procedure_id: int, on: dt.date
+) -> tuple[Official, Official | None]:
+    """(signer, on whose behalf): a leader of the agency, or a delegate of one (B8)."""
+    official = require_official(actor)
+    if Role.LEADER in _roles(official) and official.unit.agency_id == agency.pk:
+        return official, None
+    delegations = Delegation.objects.filter(
+        delegate=official,
+        delegator__unit__agency=agency,
+        delegator__roles__role=Role.LEADER,
+        starts_on__lte=on,
+        ends_on__gte=on,
+    ).select_related("delegator__user")
+    for delegation in delegations:
+        if delegation.covers(procedure_id=procedure_id, on=on):
+            return official, delegation.delegator
+    raise PermissionDenied(
+        _("Chỉ lãnh đạo %(agency)s hoặc người được ủy quyền mới ký được.") % {"agency": agency.name}
+    )
+
+
+# ---------------------------------------------------------------- clock
+
+
+def work_calendar(agency: Agency) -> clock.WorkCalendar:
+    return agency.calendar.to_clock()
+
+
+def legal_unit(dossier: Dossier) -> clock.Unit:
+    return clock.Unit(dossier.procedure.legal_time_unit or TimeUnit.WORKING_DAYS)
+
+
+def pause_unit(unit: clock.Unit) -> clock.Unit:
+    """Pauses shift a due moment in working hours for hour-based times, else working days."""
+    return clock.Unit.WORKING_HOURS if unit is clock.Unit.WORKING_HOURS else clock.Unit.WORKING_DAYS
+
+
+def paused_amount(
+    cal: clock.WorkCalendar, pauses, unit: clock.Unit, since: dt.datetime | None = None
+) -> Fraction:
+    """Working time spent in the given closed pauses (after `since`, if given)."""
+    total = Fraction(0)
+    for pause in pauses:
+        if pause.ended_at is None:
+            continue
+        start = max(pause.started_at, since) if since else pause.started_at
+        if start < pause.ended_at:
+            total += clock.elapsed_working(cal, start, pause.ended_at, unit=pause_unit(unit))
+    return total
+
+
+def compute_due(dossier: Dossier) -> dt.datetime:
+    """The dossier's due moment from its clock start (or last apology), legal time and pauses.
+
+    The single formula every move uses, so the stored due_at always agrees with the clock.
+    """
+    cal = work_calendar(dossier.processing_agency)
+    unit = legal_unit(dossier)
+    apology = dossier.apologies.order_by("-issued_at").first()
+    pauses = list(dossier.pauses.all())
+    if apology is not None:
+        base, since = apology.new_due_at, apology.issued_at
+    else:
+        amount = dossier.procedure.legal_time_amount or 0
+        base, since = clock.add_working(cal, dossier.clock_start, amount, unit), None
+    extra = paused_amount(cal, pauses, unit, since)
+    if extra == 0:
+        return base
+    return clock.add_working(cal, base, extra, pause_unit(unit))
+
+
+def timeliness(finished: dt.datetime, due: dt.datetime) -> str:
+    """Early when finished on an earlier day than the due day, late when after the due moment."""
+    from dossiers.models.work import Timeliness
+
+    if finished > due:
+        return Timeliness.LATE
+    if timezone.localdate(finished) < timezone.localdate(due):
+        return Timeliness.EARLY
+    return Timeliness.ON_TIME
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"

@@ -1,0 +1,370 @@
+"""Reception moves: online submission, counter reception, checking an online submission,
+supplement guidance at reception (Form 02) and refusal at reception (Form 03)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Procedure, ProcessTemplate
+from dossiers.files import inspect_upload
+from dossiers.lifecycle import Move, Status
+from dossiers.models import Applicant, Document, Dossier, SupplementRequest
+from dossiers.models.dossier import Channel, Delivery
+from dossiers.services import steps
+from dossiers.services.core import (
+    CHAIN_FIELDS,
+    Actor,
+    RuleViolation,
+    append_event,
+    compute_due,
+    lock,
+    next_status,
+    now_or,
+    require_official,
+    require_role,
+    work_calendar,
+)
+from notifications.services import notify_applicant
+from org.models import Agency, Official, Role
+from workdays import clock
+
+
+@dataclass
+class ApplicantData:
+    """Applicant details typed at the counter or on the portal (validated on save)."""
+
+    kind: str
+    name: str
+    personal_id: str = ""
+    birth_date: dt.date | None = None
+    tax_code: str = ""
+    representative: str = ""
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass
+class ComponentData:
+    """One component handed in: which published component, kind, count, and its scan."""
+
+    name: str
+    kind: str
+    count: int = 1
+    required_document_id: int | None = None
+    file: UploadedFile | None = None
+    reused_from_id: int | None = None
+    inspected: dict = field(default_factory=dict)
+
+
+def find_or_create_applicant(data: ApplicantData | Applicant) -> Applicant:
+    """By personal ID or tax code; new details update the stored ones (the latest wins)."""
+    if isinstance(data, Applicant):
+        return data
+    candidate = Applicant(**data.__dict__)
+    candidate.full_clean(validate_unique=False, validate_constraints=False)
+    key = (
+        {"personal_id": candidate.personal_id}
+        if candidate.kind == Applicant.Kind.PERSON
+        else {"tax_code": candidate.tax_code}
+    )
+    existing = Applicant.objects.filter(**key).first()
+    if existing is None:
+        candidate.save()
+        return candidate
+    for name, value in candidate.__dict__.items():
+        if not name.startswith("_") and name != "id" and value not in ("", None):
+            setattr(existing, name, value)
+    existing.save()
+    return existing
+
+
+def next_code(agency: Agency, day: dt.date) -> str:
+    """`<exchange code>-<YYMMDD>-<NNNN>` from one atomic upsert (Circular 01/2018 Art. 19)."""
+    table = "dossiers_dossiercounter"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [agency.pk, day],
+        )
+        number = cursor.fetchone()[0]
+    return f"{agency.exchange_code}-{day:%y%m%d}-{number:04d}"
+
+
+def _inspect_components(components: list[ComponentData]) -> None:
+    """Check every file before writing anything, so one bad file loses nothing else."""
+    for component in components:
+        if component.file is not None and not component.inspected:
+            component.inspected = inspect_upload(component.file)
+
+
+def save_components(
+    dossier: Dossier, components: list[ComponentData], role: str, by: Official | None
+) -> list[Document]:
+    documents = []
+    for c in components:
+        doc = Document(
+            dossier=dossier, role=role, required_document_id=c.required_document_id,
+            name=c.name[:500], kind=c.kind, count=c.count, reused_from_id=c.reused_from_id,
+            digitised=c.file is not None or c.reused_from_id is not None, uploaded_by=by,
+            **c.inspected,
+        )  # fmt: skip
+        if c.file is not None:
+            doc.file.save(c.inspected["original_name"] or "file", c.file, save=False)
+        doc.save()
+        documents.append(doc)
+    return documents
+
+
+def missing_mandatory(procedure: Procedure, components: list[ComponentData]) -> list[str]:
+    """Names of the unconditional mandatory components not handed in."""
+    given = {c.required_document_id for c in components}
+    return [
+        d.name
+        for d in procedure.documents.all()
+        if d.mandatory and not d.condition and d.pk not in given
+    ]
+
+
+def _process_for(procedure: Procedure, agency: Agency) -> ProcessTemplate | None:
+    processes = procedure.processes.filter(agency__isnull=True) | procedure.processes.filter(
+        agency=agency
+    )
+    return processes.order_by("-agency_id", "pk").first()
+
+
+def _processing_agency(procedure: Procedure, receiving: Agency, chosen: Agency | None) -> Agency:
+    if chosen is not None:
+        return chosen
+    handlers = list(procedure.agencies.all())
+    if not handlers or receiving in handlers:
+        return receiving
+    return handlers[0]
+
+
+def _new_dossier(
+    *, procedure: Procedure, applicant: Applicant, receiving: Agency, processing: Agency,
+    channel: str, delivery: str, delivery_address: str, status: Status, at: dt.datetime,
+) -> Dossier:  # fmt: skip
+    return Dossier.objects.create(
+        code=next_code(receiving, timezone.localdate(at)),
+        procedure=procedure,
+        process=_process_for(procedure, processing),
+        receiving_agency=receiving,
+        processing_agency=processing,
+        applicant=applicant,
+        channel=channel,
+        delivery=delivery,
+        delivery_address=delivery_address,
+        status=status,
+        submitted_at=at if channel == Channel.ONLINE else None,
+        fee_amount=procedure.fee_amount,
+    )
+
+
+def _start_clock(dossier: Dossier, officer: Official | None, at: dt.datetime) -> None:
+    """Reception: normalise the moment (cut-off, hours, days off), compute due, open step 1."""
+    cal = work_calendar(dossier.processing_agency)
+    dossier.received_at = at
+    dossier.clock_start = clock.normalise_reception(cal, at)
+    dossier.due_at = dossier.original_due_at = compute_due(dossier)
+    steps.open_first_step(dossier, officer, at)
+
+
+@transaction.atomic
+def receive_dossier(
+    *, actor: Actor, procedure: Procedure, applicant: ApplicantData | Applicant,
+    components: list[ComponentData], delivery: str = Delivery.COUNTER,
+    delivery_address: str = "", processing_agency: Agency | None = None,
+    channel: str = Channel.IN_PERSON, at: dt.datetime | None = None,
+) -> Dossier:  # fmt: skip
+    """Counter reception of a complete dossier: receipt (Form 01) with the due moment."""
+    at = now_or(at)
+    officer = require_official(actor)
+    receiving = officer.unit.agency
+    require_role(actor, Role.COUNTER_OFFICER, receiving)
+    status = next_status(None, Move.RECEIVE)
+    missing = missing_mandatory(procedure, components)
+    if missing:
+        raise RuleViolation(
+            _("Hồ sơ chưa đủ thành phần bắt buộc: %(items)s. Hãy hướng dẫn bổ sung (Mẫu 02).")
+            % {"items": "; ".join(missing)}
+        )
+    _inspect_components(components)
+    person = find_or_create_applicant(applicant)
+    processing = _processing_agency(procedure, receiving, processing_agency)
+    dossier = _new_dossier(
+        procedure=procedure, applicant=person, receiving=receiving, processing=processing,
+        channel=channel, delivery=delivery, delivery_address=delivery_address, status=status,
+        at=at,
+    )  # fmt: skip
+    save_components(dossier, components, Document.Role.COMPONENT, officer)
+    _start_clock(dossier, officer, at)
+    event = append_event(
+        dossier, move=Move.RECEIVE, actor=actor, at=at, before="",
+        data={"code": dossier.code, "due_at": dossier.due_at.isoformat(),
+              "components": len(components)},
+    )  # fmt: skip
+    dossier.save()
+    notify_applicant(event)
+    return dossier
+
+
+@transaction.atomic
+def submit_online(
+    *, actor: Actor, procedure: Procedure, applicant: ApplicantData | Applicant,
+    receiving_agency: Agency, components: list[ComponentData],
+    delivery: str = Delivery.ONLINE, delivery_address: str = "", at: dt.datetime | None = None,
+) -> Dossier:  # fmt: skip
+    """An online application (national code 1): no clock until an officer receives it."""
+    at = now_or(at)
+    if actor.official is not None:
+        raise RuleViolation(_("Nộp trực tuyến do người nộp hồ sơ thực hiện trên cổng."))
+    status = next_status(None, Move.SUBMIT)
+    _inspect_components(components)
+    person = find_or_create_applicant(applicant)
+    dossier = _new_dossier(
+        procedure=procedure, applicant=person, receiving=receiving_agency,
+        processing=_processing_agency(procedure, receiving_agency, None),
+        channel=Channel.ONLINE, delivery=delivery, delivery_address=delivery_address,
+        status=status, at=at,
+    )  # fmt: skip
+    save_components(dossier, components, Document.Role.COMPONENT, None)
+    event = append_event(
+        dossier, move=Move.SUBMIT, actor=actor, at=at, before="", data={"code": dossier.code}
+    )
+    dossier.save()
+    notify_applicant(event)
+    return dossier
+
+
+@transaction.atomic
+def receive_submitted(
+    *, actor: Actor, dossier: Dossier, components: list[ComponentData] | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:  # fmt: skip
+    """Check an online submission (or a dossier back after reception guidance) as complete."""
+    at = now_or(at)
+    dossier = lock(dossier)
+    officer = require_role(actor, Role.COUNTER_OFFICER, dossier.receiving_agency)
+    before = dossier.status
+    dossier.status = next_status(dossier, Move.RECEIVE)
+    if before == Status.AWAITING_SUPPLEMENT:
+        supplement = dossier.supplement
+        if supplement.stage != SupplementRequest.Stage.RECEPTION:
+            raise RuleViolation(_("Hồ sơ đang chờ bổ sung trong quá trình giải quyết."))
+        supplement.fulfilled_at = at
+        supplement.save(update_fields=["fulfilled_at"])
+    if components:
+        _inspect_components(components)
+        save_components(dossier, components, Document.Role.COMPONENT, officer)
+    _start_clock(dossier, officer, at)
+    event = append_event(
+        dossier, move=Move.RECEIVE, actor=actor, at=at, before=before,
+        data={"code": dossier.code, "due_at": dossier.due_at.isoformat()},
+    )  # fmt: skip
+    dossier.save()
+    notify_applicant(event)
+    return dossier
+
+
+def _items_payload(items: list[dict]) -> list[dict]:
+    return [
+        {k: item.get(k) for k in ("name", "kind", "count", "required_document_id", "reason")}
+        for item in items
+    ]
+
+
+@transaction.atomic
+def guide_supplement_at_reception(
+    *, actor: Actor, items: list[dict], reason: str, dossier: Dossier | None = None,
+    procedure: Procedure | None = None, applicant: ApplicantData | Applicant | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:  # fmt: skip
+    """Incomplete at reception: one written guidance listing every missing item (Form 02)."""
+    at = now_or(at)
+    officer = require_official(actor)
+    if dossier is not None:
+        dossier = lock(dossier)
+        require_role(actor, Role.COUNTER_OFFICER, dossier.receiving_agency)
+    else:
+        require_role(actor, Role.COUNTER_OFFICER, officer.unit.agency)
+    before = dossier.status if dossier else ""
+    status = next_status(dossier, Move.GUIDE_SUPPLEMENT)
+    if not items:
+        raise RuleViolation(_("Phải liệt kê đầy đủ các giấy tờ cần bổ sung."))
+    if dossier is None:
+        dossier = _counter_dossier(officer, procedure, applicant, status, at)
+    dossier.status = status
+    SupplementRequest.objects.create(
+        dossier=dossier, stage=SupplementRequest.Stage.RECEPTION, items=_items_payload(items),
+        reason=reason, requested_by=officer, requested_at=at,
+    )  # fmt: skip
+    event = append_event(
+        dossier, move=Move.GUIDE_SUPPLEMENT, actor=actor, at=at, before=before, note=reason,
+        data={"items": _items_payload(items)},
+    )  # fmt: skip
+    dossier.save()
+    notify_applicant(event)
+    return dossier
+
+
+def _counter_dossier(officer, procedure, applicant, status, at) -> Dossier:
+    if procedure is None or applicant is None:
+        raise RuleViolation(_("Cần chọn thủ tục và người nộp hồ sơ."))
+    receiving = officer.unit.agency
+    return _new_dossier(
+        procedure=procedure, applicant=find_or_create_applicant(applicant), receiving=receiving,
+        processing=_processing_agency(procedure, receiving, None), channel=Channel.IN_PERSON,
+        delivery=Delivery.COUNTER, delivery_address="", status=status, at=at,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def refuse_reception(
+    *, actor: Actor, reason: str, dossier: Dossier | None = None,
+    procedure: Procedure | None = None, applicant: ApplicantData | Applicant | None = None,
+    competent_agency: str = "", at: dt.datetime | None = None,
+) -> Dossier:  # fmt: skip
+    """Not eligible (Form 03, concrete reason) or not ours (guidance to the competent agency)."""
+    at = now_or(at)
+    officer = require_official(actor)
+    if not reason.strip():
+        raise RuleViolation(_("Phải nêu rõ lý do từ chối tiếp nhận."))
+    if dossier is not None:
+        dossier = lock(dossier)
+        require_role(actor, Role.COUNTER_OFFICER, dossier.receiving_agency)
+    else:
+        require_role(actor, Role.COUNTER_OFFICER, officer.unit.agency)
+    before = dossier.status if dossier else ""
+    status = next_status(dossier, Move.REFUSE_RECEPTION)
+    if dossier is None:
+        dossier = _counter_dossier(officer, procedure, applicant, status, at)
+    dossier.status = status
+    dossier.finished_at = at
+    event = append_event(
+        dossier, move=Move.REFUSE_RECEPTION, actor=actor, at=at, before=before, note=reason,
+        data={"competent_agency": competent_agency},
+    )  # fmt: skip
+    dossier.save()
+    notify_applicant(event)
+    return dossier
+
+
+__all__ = [
+    "CHAIN_FIELDS",
+    "ApplicantData",
+    "ComponentData",
+    "guide_supplement_at_reception",
+    "receive_dossier",
+    "receive_submitted",
+    "refuse_reception",
+    "submit_online",
+]

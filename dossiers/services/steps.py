@@ -1,0 +1,114 @@
+"""Step runs along the internal process: who holds the dossier now, until when (Form 05 rows).
+
+Helpers for the move functions; they never commit on their own and never set a status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+
+from catalog.models import ProcessStep
+from dossiers.models import Dossier, StepRun
+from dossiers.services.core import RuleViolation, pause_unit, timeliness, work_calendar
+from org.models import Agency, Official, OrgUnit, Role
+from workdays import clock
+
+
+def _unit_for(step: ProcessStep, agency: Agency) -> OrgUnit:
+    if step.acting_unit_id:
+        return step.acting_unit
+    unit = agency.units.filter(kind=step.acting_unit_kind).order_by("pk").first()
+    if unit is None:
+        raise RuleViolation(
+            _("%(agency)s chưa có đơn vị loại “%(kind)s” cho bước “%(step)s”.")
+            % {"agency": agency.name, "kind": step.get_acting_unit_kind_display(), "step": step}
+        )
+    return unit
+
+
+def _agency_for(dossier: Dossier, step: ProcessStep) -> Agency:
+    """Counter steps happen where the dossier was received; the others at the processing agency."""
+    if step.role == Role.COUNTER_OFFICER:
+        return dossier.receiving_agency
+    return dossier.processing_agency
+
+
+def _steps(dossier: Dossier) -> list[ProcessStep]:
+    if dossier.process_id is None:
+        return []
+    return list(dossier.process.steps.order_by("position"))
+
+
+def open_step(
+    dossier: Dossier, step: ProcessStep, at: dt.datetime, assignee: Official | None = None
+) -> StepRun:
+    """A step run arrives at its unit now; due after the step's allotment of working time."""
+    agency = _agency_for(dossier, step)
+    cal = work_calendar(dossier.processing_agency)
+    start = clock.add_working(cal, at, 0, clock.Unit.WORKING_HOURS)
+    due = clock.add_working(cal, start, step.allotment, clock.Unit(step.allotment_unit))
+    run = StepRun.objects.create(
+        dossier=dossier, step=step, agency=agency, unit=_unit_for(step, agency),
+        assignee=assignee, arrived_at=at, assigned_at=at if assignee else None,
+        started_at=at if assignee else None, due_at=due,
+    )  # fmt: skip
+    dossier.current_step = run
+    return run
+
+
+def open_first_step(dossier: Dossier, officer: Official | None, at: dt.datetime) -> None:
+    steps = _steps(dossier)
+    if not steps:
+        dossier.current_step = None
+        return
+    first = steps[0]
+    assignee = officer if officer and first.role == Role.COUNTER_OFFICER else None
+    open_step(dossier, first, at, assignee)
+
+
+def close_run(run: StepRun, at: dt.datetime, outcome: str, note: str = "") -> None:
+    run.finished_at = at
+    run.outcome = outcome
+    run.timeliness = timeliness(at, run.due_at)
+    run.note = note
+    run.save(update_fields=["finished_at", "outcome", "timeliness", "note"])
+
+
+def step_after(dossier: Dossier, run: StepRun, offset: int) -> ProcessStep | None:
+    position = run.step.position + offset
+    for step in _steps(dossier):
+        if step.position == position:
+            return step
+    return None
+
+
+def return_step(dossier: Dossier) -> ProcessStep | None:
+    """The final counter step that hands the result back, if the process has one."""
+    steps = _steps(dossier)
+    if steps and steps[-1].role == Role.COUNTER_OFFICER:
+        return steps[-1]
+    return None
+
+
+def last_assignee(dossier: Dossier, step: ProcessStep) -> Official | None:
+    run = dossier.steps.filter(step=step).exclude(assignee=None).order_by("-arrived_at").first()
+    return run.assignee if run else None
+
+
+def require_current(dossier: Dossier) -> StepRun:
+    run = dossier.current_step
+    if run is None or run.finished_at is not None:
+        raise RuleViolation(_("Hồ sơ không có bước xử lý đang mở."))
+    return run
+
+
+def shift_current_step(dossier: Dossier, amount, unit: clock.Unit) -> None:
+    """After a pause, the open step's due moment moves by the paused working time."""
+    run = dossier.current_step
+    if run is None or run.finished_at is not None or amount == 0:
+        return
+    cal = work_calendar(dossier.processing_agency)
+    run.due_at = clock.add_working(cal, run.due_at, amount, pause_unit(unit))
+    run.save(update_fields=["due_at"])

@@ -1,0 +1,67 @@
+"""Checks of Vietnamese identification numbers, with messages in Vietnamese (and English).
+
+Personal ID (căn cước, 12 digits, Circular 07/2016/TT-BCA and its successors): 3 digits of the
+province where the birth was registered (001-096), 1 digit for sex and century of birth, 2 digits
+of the year of birth, 6 serial digits. Tax codes of organisations: 10 digits, or 13 for a
+dependent unit (10 + 3, often written with a hyphen).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+_ID = re.compile(r"\d{12}")
+_TAX = re.compile(r"\d{10}(\d{3})?")
+
+
+def normalise_tax_code(value: str) -> str:
+    return re.sub(r"[\s\-.]", "", value or "")
+
+
+def validate_personal_id(value: str) -> None:
+    if not _ID.fullmatch(value or ""):
+        raise ValidationError(
+            _("Số định danh cá nhân phải gồm đúng 12 chữ số."), code="personal_id_format"
+        )
+    if not 1 <= int(value[:3]) <= 96:
+        raise ValidationError(
+            _("Ba chữ số đầu của số định danh (mã tỉnh) phải từ 001 đến 096."),
+            code="personal_id_province",
+        )
+
+
+def birth_year_from_id(value: str) -> int:
+    """Year of birth encoded in a personal ID: century from the 4th digit, year from 5-6."""
+    century = 1900 + 100 * (int(value[3]) // 2)
+    return century + int(value[4:6])
+
+
+def check_id_matches_birth(value: str, born: dt.date | None) -> None:
+    if born and _ID.fullmatch(value or "") and birth_year_from_id(value) != born.year:
+        raise ValidationError(
+            _("Số định danh không khớp năm sinh %(year)s (chữ số thứ 4-6 mã hóa năm sinh).")
+            % {"year": born.year},
+            code="personal_id_birth_year",
+        )
+
+
+def validate_tax_code(value: str) -> None:
+    if not _TAX.fullmatch(normalise_tax_code(value)):
+        raise ValidationError(
+            _("Mã số thuế phải gồm 10 chữ số, hoặc 13 chữ số với đơn vị phụ thuộc."),
+            code="tax_code_format",
+        )
+
+
+def validate_phone(value: str) -> None:
+    digits = re.sub(r"[\s.\-]", "", value or "")
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    if not re.fullmatch(r"0\d{9}", digits):
+        raise ValidationError(
+            _("Số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0 (hoặc +84)."), code="phone"
+        )

@@ -103,4 +103,6 @@ def env_database_url(name: str, default: str) -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
+        # Tests use a file (not memory) so worker processes started by a test share it.
+        config["TEST"] = {"NAME": str(Path(config["NAME"]).with_name("test-motcua.sqlite3"))}
     return config

@@ -51,6 +51,14 @@ class RowError:
         return f"{self.where}: {self.message}"
 
 
+@dataclass(frozen=True)
+class UnreadableRow:
+    """A row the reader could not turn into a record (bad JSON, missing sheet): the reason is
+    reported as it is, not as "not an object"."""
+
+    reason: str
+
+
 class ImportRejected(Exception):
     """Raised when any row is bad; carries every error so the admin can fix them all at once."""
 
@@ -117,7 +125,7 @@ def _check_documents(docs: object, errors: list[str]) -> None:
         if not isinstance(doc, dict) or not str(doc.get("name", "")).strip():
             errors.append(_("%(label)s: thiếu tên giấy tờ") % {"label": label})
             continue
-        if doc.get("kind", "unspecified") not in RequiredDocument.Kind.values:
+        if (doc.get("kind") or "unspecified") not in RequiredDocument.Kind.values:
             errors.append(
                 _("%(label)s: loại bản “%(kind)s” không hợp lệ")
                 % {"label": label, "kind": doc.get("kind")}
@@ -138,8 +146,24 @@ def _check_channels(channels: object, errors: list[str]) -> None:
         _int_or_error(ch.get("fee_amount"), label, errors)
 
 
+def _check_blocks(record: dict, errors: list[str]) -> bool:
+    """The nested blocks must have the right shape before their contents can be checked."""
+    shapes = {"legal_time": dict, "fee": dict, "channels": list, "documents": list,
+              "legal_basis": list, "levels": list, "parse_warnings": list}  # fmt: skip
+    ok = True
+    for key, shape in shapes.items():
+        value = record.get(key)
+        if value is not None and not isinstance(value, shape):
+            kind = _("một đối tượng") if shape is dict else _("một danh sách")
+            errors.append(_("“%(key)s” phải là %(kind)s") % {"key": key, "kind": kind})
+            ok = False
+    return ok
+
+
 def check_record(record: object, known_levels: set[str]) -> list[str]:
     """Every problem of one exchange record, as messages (empty when the record is good)."""
+    if isinstance(record, UnreadableRow):
+        return [record.reason]
     if not isinstance(record, dict):
         return [_("bản ghi phải là một đối tượng JSON")]
     errors: list[str] = []
@@ -151,6 +175,8 @@ def check_record(record: object, known_levels: set[str]) -> list[str]:
     for key in ("national_code", "name", "field"):
         if not str(record.get(key) or "").strip():
             errors.append(_("thiếu “%(key)s”") % {"key": key})
+    if not _check_blocks(record, errors):
+        return errors
     levels = record.get("levels") or []
     if not levels:
         errors.append(_("thiếu cấp thực hiện (“levels”)"))
@@ -336,7 +362,8 @@ def read_json_lines(path: Path) -> Iterator[tuple[str, object]]:
         try:
             yield _("dòng %(n)s") % {"n": n}, json.loads(line)
         except json.JSONDecodeError as exc:
-            yield _("dòng %(n)s") % {"n": n}, _("JSON không hợp lệ: %(msg)s") % {"msg": exc.msg}
+            reason = _("JSON không hợp lệ: %(msg)s") % {"msg": exc.msg}
+            yield _("dòng %(n)s") % {"n": n}, UnreadableRow(reason)
 
 
 def _open_text(path: Path):

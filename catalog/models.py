@@ -56,6 +56,15 @@ class Field(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        """A renamed field must stay findable: refresh its procedures' search text."""
+        super().save(*args, **kwargs)
+        procedures = list(self.procedures.all())
+        for procedure in procedures:
+            procedure.field = self
+            procedure.search_text = procedure.build_search_text()
+        Procedure.objects.bulk_update(procedures, ["search_text"], batch_size=500)
+
 
 class ProcedureQuerySet(models.QuerySet):
     def current(self, on: dt.date | None = None) -> ProcedureQuerySet:
@@ -136,13 +145,15 @@ class Procedure(models.Model):
     # Folded name, code and field for accent-insensitive search (motcua.text.fold);
     # serves Procedure.objects.matching().
     search_text = models.TextField(editable=False, default="")
+    # Folded name: sorts "Đăng ký" with the d's, as a Vietnamese reader expects, on any database.
+    name_sort = models.TextField(editable=False, default="")
 
     objects = ProcedureQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("thủ tục hành chính")
         verbose_name_plural = _("thủ tục hành chính")
-        ordering = ["name"]
+        ordering = ["name_sort", "national_code"]
         constraints = [
             models.UniqueConstraint(
                 fields=["national_code", "version"], name="procedure_code_version_unique"
@@ -160,8 +171,9 @@ class Procedure(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.search_text = self.build_search_text()
+        self.name_sort = fold(self.name)
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text", "name_sort"}
         super().save(*args, **kwargs)
 
     def build_search_text(self) -> str:

@@ -6,9 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from catalog.models import Field, OnlineLevel, Procedure, ProcedureChannel
+from motcua.text import nfc
 from org.models import AdministrativeLevel, Agency
 
 
@@ -56,7 +57,20 @@ def search_procedures(filters: CatalogFilters, on: dt.date | None = None) -> Que
         qs = qs.filter(online_level=filters.online)
     if filters.level or filters.agency:
         qs = qs.distinct()
-    return qs.order_by("name", "national_code")
+    if filters.query:
+        qs = qs.annotate(exact=_exact_accent(filters.query))
+        return qs.order_by("exact", "name_sort", "national_code")
+    return qs.order_by("name_sort", "national_code")
+
+
+def _exact_accent(query: str) -> Case:
+    """0 when the name contains the query with its accents as typed (in NFC), else 1."""
+    text = nfc(query).strip()
+    variants = {text, text.lower(), text[:1].upper() + text[1:]}
+    matches = Q()
+    for variant in variants:
+        matches |= Q(name__contains=variant)
+    return Case(When(matches, then=Value(0)), default=Value(1), output_field=IntegerField())
 
 
 def filter_choices() -> dict:

@@ -13,6 +13,8 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
+from catalog.exchange import UnreadableRow
+
 PROCEDURE_COLUMNS = [
     "national_code", "name", "field", "levels", "procedure_type", "decision_number", "subjects",
     "competent_authority", "implementing_agency", "receiving_places", "conditions", "steps_text",
@@ -75,13 +77,10 @@ def read_workbook(path: Path) -> Iterator[tuple[str, object]]:
     """(where, record) pairs from a workbook, where = "sheet:row" for error messages."""
     book = load_workbook(path, read_only=True, data_only=True)
     if SHEET_PROCEDURES not in book.sheetnames:
-        yield path.name, _("thiếu trang tính “%(s)s”") % {"s": SHEET_PROCEDURES}
+        yield path.name, UnreadableRow(_("thiếu trang tính “%(s)s”") % {"s": SHEET_PROCEDURES})
         return
     children = {name: _child_rows(book, name) for name in CHILD_SHEETS}
     for where, row in _rows(book[SHEET_PROCEDURES], SHEET_PROCEDURES):
-        if isinstance(row, str):
-            yield where, row
-            continue
         yield where, _record_from(row, children)
 
 

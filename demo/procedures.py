@@ -79,10 +79,8 @@ QUARTER_HOUR = Decimal("0.25")
 # Legal times long enough to share among five steps.
 HAS_USABLE_TIME = (
     Q(legal_time_unit=TimeUnit.SAME_DAY)
-    | Q(
-        legal_time_unit__in=[TimeUnit.WORKING_DAYS, TimeUnit.WORKING_HOURS],
-        legal_time_amount__gte=1,
-    )
+    | Q(legal_time_unit=TimeUnit.WORKING_DAYS, legal_time_amount__gte=1)
+    | Q(legal_time_unit=TimeUnit.WORKING_HOURS, legal_time_amount__gte=4)
     | Q(legal_time_unit=TimeUnit.CALENDAR_DAYS, legal_time_amount__gte=3)
 )
 

@@ -7,6 +7,7 @@ expected: a typo in production configuration must never fall back silently to a 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -82,19 +83,27 @@ def env_secret(name: str, file_path: Path) -> str:
     )
 
 
+def _without_password(url: str) -> str:
+    """The URL as it may appear in a log: a password is replaced by ***."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
 def env_database_url(name: str, default: str) -> dict:
     """Parse DATABASE_URL: only sqlite:///path and postgres(ql)://... are accepted."""
     import dj_database_url
 
     url = env_str(name, default)
+    shown = _without_password(url)
     if not (url.startswith("sqlite:///") or url.split("://", 1)[0] in {"postgres", "postgresql"}):
         raise ImproperlyConfigured(
-            f"{name}={url!r}: expected sqlite:///path or postgresql://user:pass@host:port/name"
+            f"{name}={shown!r}: expected sqlite:///path or postgresql://user:pass@host:port/name"
         )
     try:
         config = dj_database_url.parse(url, conn_max_age=0)
     except Exception as exc:  # dj_database_url raises several kinds
-        raise ImproperlyConfigured(f"{name}: cannot parse {url!r}: {exc}") from None
+        raise ImproperlyConfigured(
+            f"{name}: cannot parse {shown!r}: {str(exc).replace(url, shown)}"
+        ) from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers and the worker go on while one writer commits; IMMEDIATE makes a
         # writing transaction take the lock at BEGIN, so two writers queue instead of failing.

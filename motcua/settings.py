@@ -104,9 +104,7 @@ STORAGES = {
 
 # Tasks are rows in the same database: enqueued inside the business transaction, they commit
 # or roll back with it (a transactional outbox); `manage.py db_worker` runs them.
-TASKS = {
-    "default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}
-}
+TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
 
 EMAIL_BACKEND = env_str("MOTCUA_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("MOTCUA_EMAIL_HOST", "127.0.0.1")

@@ -99,6 +99,4 @@ def applicant(n: int = 1, email: str = "dan@example.test") -> ApplicantData:
 
 
 def components(ns: SimpleNamespace) -> list[ComponentData]:
-    return [
-        ComponentData(name=d.name, kind="original", required_document_id=d.pk) for d in ns.docs
-    ]
+    return [ComponentData(name=d.name, kind="original", required_document_id=d.pk) for d in ns.docs]

@@ -323,22 +323,12 @@ def test_import_records_raises_with_every_error_and_writes_nothing(existing):
     assert snapshot() == existing
 
 
-@pytest.mark.xfail(
-    reason="BUG: read_json_lines yields the JSON error as the record, and check_record then "
-    "reports “bản ghi phải là một đối tượng JSON”, losing the parse error",
-    strict=True,
-)
 def test_a_broken_json_line_is_reported_as_invalid_json(tmp_path):
     path = write_jsonl(tmp_path / "broken.jsonl", [business_record(), '{"name": "Đăng ký",'])
     stderr, _ = run_failing_import(path)
     assert_reported(stderr, "dòng 2", "JSON không hợp lệ")
 
 
-@pytest.mark.xfail(
-    reason="BUG: a workbook without the “procedures” sheet is reported as "
-    "“bản ghi phải là một đối tượng JSON” instead of naming the missing sheet",
-    strict=True,
-)
 def test_a_workbook_without_the_procedures_sheet_says_so(tmp_path):
     book = Workbook()
     book.active.title = "thu_tuc"
@@ -347,12 +337,6 @@ def test_a_workbook_without_the_procedures_sheet_says_so(tmp_path):
     assert_reported(stderr, "wrong.xlsx", "procedures")
 
 
-@pytest.mark.xfail(
-    reason="BUG: a “fee” or “legal_time” that is text instead of an object crashes the import "
-    "with AttributeError instead of being reported as a bad row",
-    raises=AttributeError,
-    strict=True,
-)
 @pytest.mark.parametrize("key", ["fee", "legal_time"])
 def test_a_block_of_the_wrong_shape_is_a_reported_row_error(tmp_path, key):
     record = factories.exchange_record(**{key: "Theo quy định"})
@@ -361,11 +345,6 @@ def test_a_block_of_the_wrong_shape_is_a_reported_row_error(tmp_path, key):
     assert Procedure.objects.count() == 0
 
 
-@pytest.mark.xfail(
-    reason="BUG: an empty “kind” cell in the documents sheet is rejected as "
-    "“loại bản “None” không hợp lệ”, though the writer treats a missing kind as unspecified",
-    strict=True,
-)
 def test_an_empty_document_kind_cell_means_unspecified(tmp_path):
     record = factories.exchange_record()
     record["documents"][0]["kind"] = None

@@ -128,11 +128,6 @@ def test_the_field_name_and_the_national_code_are_searched_too(land, building):
     assert found(land.national_code) == {land.name}
 
 
-@pytest.mark.xfail(
-    reason="BUG: renaming a field does not refresh Procedure.search_text, so a search by the "
-    "field's new name finds none of its procedures",
-    strict=True,
-)
 def test_a_renamed_field_is_found_by_its_new_name():
     civil = factories.field("Hộ tịch")
     birth = factories.procedure("Đăng ký khai sinh", field=civil)
@@ -271,22 +266,12 @@ def test_a_replaced_version_is_listed_once_under_its_new_name(client):
 # ---------------------------------------------------------------- order of the results
 
 
-@pytest.mark.xfail(
-    reason="BUG: results are ordered by the database's binary collation, so every name that "
-    "starts with Đ (or another accented capital) comes after X instead of after D",
-    strict=True,
-)
 def test_results_follow_the_vietnamese_alphabet(client):
     names = ["Cấp bản sao trích lục hộ tịch", "Đăng ký khai sinh", "Xác nhận tình trạng hôn nhân"]
     codes = {factories.procedure(name).national_code: name for name in reversed(names)}
     assert [codes[c] for c in listed_codes(search_page(client))] == names
 
 
-@pytest.mark.xfail(
-    reason="BUG: catalog.selectors.search_procedures promises exact-accent matches first, "
-    "but orders by name only",
-    strict=True,
-)
 def test_exact_accent_matches_come_first(client):
     exact = factories.procedure("Đăng ký đất đai lần đầu")
     folded_only = factories.procedure("Công nhận trường đạt chuẩn quốc gia")

@@ -28,7 +28,7 @@ DENOMINATORS = [1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 16, 20, 24, 25, 30, 40, 48, 60,
 MEASURED = [Unit.WORKING_DAYS, Unit.WORKING_HOURS]
 
 # Year tables are built on first use: no per-example deadline.
-clock_settings = settings(deadline=None, max_examples=3000)
+clock_settings = settings(deadline=None, max_examples=150)
 
 
 def _clock_time(minute: int) -> dt.time:

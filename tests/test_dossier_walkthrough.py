@@ -14,10 +14,10 @@ from dossiers.services import (
     assign_step,
     hand_over_step,
     issue_apology,
+    provide_supplement,
     receive_dossier,
     record_result,
     request_supplement,
-    provide_supplement,
     return_result,
     start_step,
 )

@@ -143,11 +143,6 @@ def test_env_database_url_refuses_other_urls_naming_the_variable(env, url):
         env_database_url("DATABASE_URL", "sqlite:///unused")
 
 
-@pytest.mark.xfail(
-    reason="BUG: the DATABASE_URL error message repeats the whole URL, password included, "
-    "into the start-up output and logs",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "url", ["mysql://motcua:Bi-Mat-42@db/motcua", "postgresql://motcua:Bi-Mat-42@db:port/x"]
 )

@@ -76,3 +76,15 @@ def province(db):
 def _fast_password_hashing(settings):
     """Tests create many users; the production hasher is deliberately slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collected_static(tmp_path_factory):
+    """Pages render with the production static storage (hashed names from a manifest), so the
+    files are collected once per run, as `make run` does."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    manifest = settings.STATIC_ROOT / "staticfiles.json"
+    if not manifest.exists():
+        call_command("collectstatic", interactive=False, verbosity=0)

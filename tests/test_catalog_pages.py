@@ -15,8 +15,6 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
-from django.test import override_settings
 from django.utils import timezone
 
 from catalog.deadlines import due_if_applied
@@ -33,14 +31,6 @@ VIETNAMESE_UI = {  # page -> strings of the interface (not data) that only Vietn
     "list": ["Từ khóa (có dấu hoặc không dấu)", "Tìm thấy 1 thủ tục"],
     "detail": ["Thành phần hồ sơ", "Căn cứ pháp lý", "Nếu nộp hồ sơ ngay bây giờ"],
 }
-
-
-@pytest.fixture(scope="module", autouse=True)
-def collected_static(tmp_path_factory):
-    """The pages use the production static storage (hashed names): collect the files once."""
-    with override_settings(STATIC_ROOT=tmp_path_factory.mktemp("static")):
-        call_command("collectstatic", interactive=False, verbosity=0)
-        yield
 
 
 class Tags(HTMLParser):

@@ -16,8 +16,6 @@ import re
 import unicodedata
 
 import pytest
-from django.core.management import call_command
-from django.test import override_settings
 from django.utils import timezone
 
 from catalog.models import OnlineLevel, Procedure
@@ -27,14 +25,6 @@ pytestmark = pytest.mark.django_db
 
 LIST_URL = "/thu-tuc/"
 EMPTY_MESSAGE = "Không có thủ tục nào khớp"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def collected_static(tmp_path_factory):
-    """The pages use the production static storage (hashed names): collect the files once."""
-    with override_settings(STATIC_ROOT=tmp_path_factory.mktemp("static")):
-        call_command("collectstatic", interactive=False, verbosity=0)
-        yield
 
 
 def nfd(text: str) -> str:

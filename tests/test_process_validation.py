@@ -12,8 +12,6 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
-from django.test import override_settings
 
 from catalog.models import ProcessStep, TimeUnit
 from catalog.processes import check_process, hours_per_working_day, validate_process
@@ -176,14 +174,6 @@ def test_the_level_limit_is_a_setting(settings):
 # ---------------------------------------------------------------- the admin form
 
 
-@pytest.fixture(scope="module")
-def collected_static(tmp_path_factory):
-    """The admin uses the production static storage (hashed names): collect the files once."""
-    with override_settings(STATIC_ROOT=tmp_path_factory.mktemp("static")):
-        call_command("collectstatic", interactive=False, verbosity=0)
-        yield
-
-
 class _FormValues(HTMLParser):
     """What a browser would post for the admin's change form (the inline template excluded)."""
 
@@ -223,7 +213,7 @@ class _FormValues(HTMLParser):
 
 
 @pytest.fixture
-def admin_client(client, django_user_model, collected_static):
+def admin_client(client, django_user_model):
     admin = django_user_model.objects.create_superuser("quantri", "qt@example.test", "x-Pass-123")
     client.force_login(admin)
     return client

@@ -33,13 +33,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from catalog.models import Procedure, ProcessStep, ProcessTemplate, RequiredDocument, TimeUnit
 from dossiers import services
-from dossiers.lifecycle import OPEN, Move, Status, check_move
+from dossiers.lifecycle import Move, Status, check_move
 from dossiers.models import (
     ApologyLetter,
     Applicant,
@@ -71,7 +72,6 @@ CHUNK = 250  # dossiers per transaction
 WINDOW = dt.timedelta(days=365)
 DAY_HOURS = Fraction(15, 2)  # a default working day (07:30-11:30, 13:30-17:00)
 RECENT_HOURS = 20 * DAY_HOURS  # the last four working weeks: where open dossiers gather
-MAX_APOLOGIES = 3
 HOURS = clock.Unit.WORKING_HOURS
 RUNNING = frozenset({Status.RECEIVED, Status.PROCESSING})
 # The shape of a demo internal process (demo.procedures.STEP_PLAN): the stories follow it.
@@ -173,9 +173,10 @@ class Route:
         return self.processing.kind == Agency.Kind.PEOPLES_COMMITTEE
 
 
-def _demo_shaped(template: ProcessTemplate) -> bool:
-    roles = tuple(step.role for step in template.steps.all())
-    return roles == PROCESS_ROLES
+def _demo_shaped(catalog: Catalog, template: ProcessTemplate | None) -> bool:
+    if template is None or not template.is_demo:
+        return False
+    return tuple(step.role for step in catalog.steps(template)) == PROCESS_ROLES
 
 
 def _by_territory(kind: str) -> dict[int, Agency]:
@@ -186,7 +187,7 @@ def _by_territory(kind: str) -> dict[int, Agency]:
     return found
 
 
-def load_routes() -> list[Route]:
+def load_routes(catalog: Catalog) -> list[Route]:
     """Every (procedure, receiving centre, processing agency) the demo can use: procedures with
     a demo internal process of the demo shape, linked to demo agencies."""
     centres = _by_territory(Agency.Kind.SERVICE_CENTRE)
@@ -195,17 +196,14 @@ def load_routes() -> list[Route]:
         Procedure.objects.filter(processes__is_demo=True)
         .distinct()
         .select_related("field")
-        .prefetch_related("agencies__calendar", "documents", "processes__steps")
+        .prefetch_related("agencies__calendar", "documents")
         .order_by("national_code", "version")
     )
     routes = []
     for procedure in procedures:
-        template = _process_for(procedure, procedure.agencies.first() or Agency())
-        if template is None or not template.is_demo or not _demo_shaped(template):
-            continue
         for linked in procedure.agencies.all():
             route = _route(procedure, linked, centres, committees)
-            if route is not None:
+            if route and _demo_shaped(catalog, catalog.process_for(procedure, route.processing)):
                 routes.append(route)
     return routes
 
@@ -286,8 +284,9 @@ def ensure_staff(needs: dict[Agency, set[str]]) -> int:
     for agency, kinds in needs.items():
         for kind in kinds:
             for role, position, slots in SLOTS[kind]:
+                unit = units[(agency.pk, kind)]
                 for slot in slots:
-                    wanted[f"demo.{agency.code}.{slot}"] = (units[(agency.pk, kind)], role, position)
+                    wanted[f"demo.{agency.code}.{slot}"] = (unit, role, position)
     users = get_user_model()
     existing = set(users.objects.filter(username__in=wanted).values_list("username", flat=True))
     new_users = [_demo_user(name) for name in sorted(wanted) if name not in existing]
@@ -453,7 +452,9 @@ class BulkEngine:
         self.counters: dict[tuple[int, dt.date], int] = {}
         self.counters_touched: set[tuple[int, dt.date]] = set()
         self.applicants: dict[tuple[str, str], Applicant] = {}
+        self.new_applicants: set[int] = set()
         self.changed_applicants: dict[int, Applicant] = {}
+        self.counters_loaded = False
 
     # -- chunk life cycle
 
@@ -461,6 +462,7 @@ class BulkEngine:
         self.ids.reset()
         self.sims.clear()
         self.applicants.clear()
+        self.new_applicants.clear()
 
     def prepare(self, plans: list[Plan]) -> None:
         """Read the counters and applicants the chunk will meet (one query per kind)."""
@@ -471,7 +473,8 @@ class BulkEngine:
         )
         for applicant in found:
             self.applicants[_applicant_key(applicant)] = applicant
-        if not self.counters:
+        if not self.counters_loaded:
+            self.counters_loaded = True
             first = min(p.entry for p in plans)
             for agency_id, day, last in DossierCounter.objects.filter(
                 day__gte=timezone.localdate(first) - dt.timedelta(days=1)
@@ -524,10 +527,11 @@ class BulkEngine:
         if existing is None:
             candidate.full_clean(validate_unique=False, validate_constraints=False)
             candidate.pk = self.ids.take(Applicant)
+            self.new_applicants.add(candidate.pk)
             self.rows[Applicant].append(candidate)
             self.applicants[key] = candidate
             return candidate
-        if _merge_applicant(existing, candidate) and existing not in self.rows[Applicant]:
+        if _merge_applicant(existing, candidate) and existing.pk not in self.new_applicants:
             self.changed_applicants[existing.pk] = existing
         return existing
 
@@ -566,14 +570,12 @@ class BulkEngine:
 
     def _documents(self, sim: _Sim, components, role: str, by: Official | None) -> None:
         for c in components:
-            self.rows[Document].append(
-                Document(
-                    dossier_id=sim.dossier.pk, role=role,
-                    required_document_id=c.required_document_id, name=c.name[:500], kind=c.kind,
-                    count=c.count, reused_from_id=c.reused_from_id,
-                    digitised=c.file is not None or c.reused_from_id is not None, uploaded_by=by,
-                )  # fmt: skip
-            )
+            document = Document(
+                dossier_id=sim.dossier.pk, role=role, required_document_id=c.required_document_id,
+                name=c.name[:500], kind=c.kind, count=c.count, reused_from_id=c.reused_from_id,
+                digitised=c.file is not None or c.reused_from_id is not None, uploaded_by=by,
+            )  # fmt: skip
+            self.rows[Document].append(document)
 
     def _event(
         self, sim: _Sim, move: Move, actor: Actor, at: dt.datetime, before: str,
@@ -821,7 +823,7 @@ class BulkEngine:
         self, *, actor: Actor, dossier: int, agency: Agency, question: str, at: dt.datetime
     ) -> Consultation:
         sim, before = self._sim(dossier, Move.CONSULT)
-        days = services.processing.settings.MOTCUA["CONSULTATION_WORKING_DAYS"]
+        days = settings.MOTCUA["CONSULTATION_WORKING_DAYS"]
         due = clock.add_working(self.catalog.clock(agency), at, days)
         consultation = Consultation(
             pk=self.ids.take(Consultation), dossier_id=sim.dossier.pk, agency=agency,
@@ -962,13 +964,12 @@ class BulkEngine:
         self._open_step(sim, final, at)
 
     def _result(self, sim: _Sim, actor: Actor, outcome: str, at, number="", reason="") -> None:
-        self.rows[Result].append(
-            Result(
-                dossier_id=sim.dossier.pk, outcome=outcome, number=number,
-                issued_on=timezone.localdate(at), signer=actor.official, reason=reason,
-                recorded_at=at,
-            )  # fmt: skip
-        )
+        result = Result(
+            dossier_id=sim.dossier.pk, outcome=outcome, number=number,
+            issued_on=timezone.localdate(at), signer=actor.official, reason=reason,
+            recorded_at=at,
+        )  # fmt: skip
+        self.rows[Result].append(result)
 
     def record_result(
         self, *, actor: Actor, dossier: int, number: str = "", note: str = "", at: dt.datetime
@@ -1083,7 +1084,8 @@ class Catalog:
     def __init__(self) -> None:
         self._clocks: dict[int, clock.WorkCalendar] = {}
         self._steps: dict[int, list[ProcessStep]] = {}
-        self._process: dict[tuple[int, int], ProcessTemplate | None] = {}
+        self._process: dict[tuple[int, int | None], ProcessTemplate | None] = {}
+        self._specific: dict[int, bool] = {}
         self._auto: dict[tuple[int, int], Agency] = {}
         self._units: dict[tuple[int, str], OrgUnit] = {}
         self._documents: dict[int, list[RequiredDocument]] = {}
@@ -1103,7 +1105,12 @@ class Catalog:
         return self._steps[template.pk]
 
     def process_for(self, procedure: Procedure, agency: Agency) -> ProcessTemplate | None:
-        key = (procedure.pk, agency.pk)
+        """reception._process_for, asked once per procedure unless some of its processes
+        are meant for one agency only."""
+        if procedure.pk not in self._specific:
+            specific = procedure.processes.filter(agency__isnull=False).exists()
+            self._specific[procedure.pk] = specific
+        key = (procedure.pk, agency.pk if self._specific[procedure.pk] else None)
         if key not in self._process:
             self._process[key] = _process_for(procedure, agency)
         return self._process[key]
@@ -1378,6 +1385,7 @@ class Story:
         self.last = plan.entry
         self.apologies = 0
         self.hours: list[float] = []
+        self.overrun_days = 0  # how late a dossier meant to be late will be
         staff, rng = ctx.staff, self.rng
         self.counter = staff.pick(rng, self.route.receiving, Role.COUNTER_OFFICER)
         self.specialist = staff.pick(rng, self.route.processing, Role.SPECIALIST)
@@ -1401,7 +1409,7 @@ class Story:
 
     def keep_promise(self, until: dt.datetime) -> None:
         """Apologise (Form 04) before the due moment passes, if it passes before `until`."""
-        while self.ref is not None and self.apologies < MAX_APOLOGIES:
+        while self.ref is not None:
             status, due = self.engine.state(self.ref)
             if status not in RUNNING or due is None or due >= until:
                 return
@@ -1415,7 +1423,9 @@ class Story:
             moment = max(due, self.last)
         if moment > self.now:
             raise _Halt
-        days = self.rng.randint(2, 5) + (self.plan.fate == Fate.LATE) * self.rng.randint(0, 4)
+        days = self.rng.randint(2, 5)
+        if self.apologies == 0 and self.overrun_days:
+            days = self.overrun_days + self.rng.randint(1, 3)
         new_due = clock.add_working(self.cal, max(due, moment), days)
         self.engine.do(
             "issue_apology", actor=self.actor(self.leader, Role.LEADER), dossier=self.ref,
@@ -1506,7 +1516,7 @@ class Story:
         )  # fmt: skip
 
     def guide(self) -> None:
-        items, self.missing = self.items()
+        items, _documents = self.items()
         dossier = self.engine.do(
             "guide_supplement_at_reception", actor=self.actor(self.counter, Role.COUNTER_OFFICER),
             items=items, reason=self.rng.choice(GUIDANCE), dossier=self.ref,
@@ -1532,20 +1542,22 @@ class Story:
             components = self.components() if guided else None
             self.engine.do("receive_submitted", actor=officer, dossier=self.ref,
                            components=components, at=at)  # fmt: skip
-        self.plan_hours()
+        self.plan_hours(late=self.plan.fate == Fate.LATE)
 
     # -- processing
 
-    def plan_hours(self) -> None:
+    def plan_hours(self, *, late: bool) -> None:
         """Working hours for steps 1-4: shares of the time to the due moment, more than all
         of it for a dossier meant to be late; a step may overrun its own allotment."""
         due = self.engine.state(self.ref)[1]
         budget = float(clock.elapsed_working(self.cal, self.last, due, unit=HOURS))
-        allotments = [_hours(step) for step in self.ctx.catalog.steps(
-            self.ctx.catalog.process_for(self.route.procedure, self.route.processing))[:4]]
+        catalog = self.ctx.catalog
+        template = catalog.process_for(self.route.procedure, self.route.processing)
+        allotments = [_hours(step) for step in catalog.steps(template)[:4]]
         base = sum(allotments)
-        if self.plan.fate == Fate.LATE:
+        if late:
             total = budget * self.rng.uniform(1.1, 1.5)
+            self.overrun_days = math.ceil((total - budget) / float(DAY_HOURS))
         else:
             total = min(base * self.rng.uniform(0.3, 1.0), budget * 0.8)
         self.hours = [max(0.1, total * a / base * self.rng.uniform(0.7, 1.3)) for a in allotments]
@@ -1567,9 +1579,11 @@ class Story:
         if self.plan.end_stage != stage:
             return
         if self.plan.fate == Fate.WITHDRAWN:
-            self.withdraw(self.later(1, 30))
-        elif self.plan.fate == Fate.STOPPED:
-            self.stop(self.later(2, 30))
+            self.withdraw(self.days(0.2, 6))
+        elif stage in ("supplement", "payment"):
+            self.stop(self.days(15, 30))  # the applicant let the time given pass
+        else:
+            self.stop(self.days(0.3, 3))
 
     def withdraw(self, at: dt.datetime) -> None:
         online = self.plan.channel == Channel.ONLINE
@@ -1733,7 +1747,7 @@ class ChildStory(Story):
         )  # fmt: skip
         super().__init__(parent.ctx, parent.plan, route=route)
         self.ref, self.last, self.halted = pk, parent.last, False
-        self.plan_hours()
+        self.plan_hours(late=False)
 
     def run(self) -> None:
         try:
@@ -1757,13 +1771,6 @@ class ChildStory(Story):
             )  # fmt: skip
         except _Halt:
             self.halted = True
-
-    def plan_hours(self) -> None:
-        fate, self.plan.fate = self.plan.fate, Fate.APPROVED
-        try:
-            super().plan_hours()
-        finally:
-            self.plan.fate = fate
 
     def leader_decision(self) -> None:
         at = self.work(4)
@@ -1820,7 +1827,8 @@ class Context:
 
 def prepare() -> Setup:
     """Routes, the demo officials they need (created when missing), calendars and places."""
-    routes = load_routes()
+    catalog = Catalog()
+    routes = load_routes(catalog)
     if not routes:
         raise LookupError(
             "Chưa có thủ tục nào có quy trình nội bộ mẫu: hãy chạy `manage.py demo` trước. / "
@@ -1843,7 +1851,7 @@ def prepare() -> Setup:
         .values_list("name", flat=True)
     )
     return Setup(
-        routes=routes, targets=targets, catalog=Catalog(), staff=Staff(list(needs)),
+        routes=routes, targets=targets, catalog=catalog, staff=Staff(list(needs)),
         places=[f"{p}, thành phố Đà Nẵng" for p in places] or ["thành phố Đà Nẵng"],
     )  # fmt: skip
 
@@ -1908,6 +1916,3 @@ def iter_statuses(report: Report) -> Iterator[tuple[str, int]]:
     """(status label, count), most frequent first, for the command's summary."""
     for status, n in report.statuses.most_common():
         yield str(Status(status).label), n
-
-
-__all__ = ["DEFAULT_SEED", "OPEN", "Report", "generate", "prepare"]

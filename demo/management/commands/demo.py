@@ -1,11 +1,13 @@
-"""Load the demo province (idempotent): territory, agencies, staff, calendar, catalogue."""
+"""Load the demo province (idempotent): territory, agencies, staff, calendar, catalogue; with
+`--dossiers N`, also add N demo dossiers with realistic histories (demo.histories)."""
 
 import datetime as dt
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from catalog.models import Procedure
+from catalog.models import Procedure, ProcessTemplate
+from demo import histories
 from demo.procedures import build_processes, import_catalog, link_agencies
 from demo.province import load_province
 from workdays.models import Calendar
@@ -19,11 +21,36 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing when procedures already exist."
         )
+        parser.add_argument(
+            "--dossiers", type=int, default=0, metavar="N",
+            help="Also add N demo dossiers with histories over the past 12 months (the province "
+            "is loaded first only if it is not there yet).",
+        )  # fmt: skip
+        parser.add_argument(
+            "--seed", type=int, default=histories.DEFAULT_SEED,
+            help="Seed of the dossier histories (the same seed gives the same histories).",
+        )  # fmt: skip
+        parser.add_argument(
+            "--via", choices=["bulk", "services"], default="bulk",
+            help="bulk: fast bulk inserts (default); services: every move through the service "
+            "functions (the reference path, much slower).",
+        )  # fmt: skip
 
-    def handle(self, *args, if_empty: bool = False, **options) -> None:
-        if if_empty and Procedure.objects.exists():
+    def handle(self, *args, if_empty: bool = False, dossiers: int = 0, **options) -> None:
+        if dossiers < 0:
+            raise CommandError("--dossiers must be 0 or more")
+        if dossiers and ProcessTemplate.objects.filter(is_demo=True).exists():
+            self.stdout.write("motcua: demo province already loaded; adding dossiers only")
+        elif if_empty and Procedure.objects.exists():
             self.stdout.write("motcua: the database already holds data; demo not loaded again")
-            return
+            if not dossiers:
+                return
+        else:
+            self._load()
+        if dossiers:
+            self._dossiers(dossiers, options["seed"], options["via"], options["verbosity"])
+
+    def _load(self) -> None:
         calendar = self._calendar()
         province, agencies = load_province(calendar)
         self.stdout.write(
@@ -37,6 +64,19 @@ class Command(BaseCommand):
             f"Thủ tục: {report.created} mới, {report.updated} cập nhật, {report.flagged} cần rà "
             f"soát; {links} liên kết cơ quan; {processes} quy trình nội bộ mẫu"
         )
+
+    def _dossiers(self, count: int, seed: int, via: str, verbosity: int) -> None:
+        try:
+            report = histories.generate(count, seed=seed, via=via, progress=verbosity >= 1)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            f"Hồ sơ mẫu: {report.dossiers} hồ sơ ({report.requested} yêu cầu, kể cả hồ sơ liên "
+            f"thông), {report.events} sự kiện, {report.seconds:.1f} s "
+            f"({report.rate:.0f} hồ sơ/s, {report.via})"
+        )
+        for label, n in histories.iter_statuses(report):
+            self.stdout.write(f"    {label}: {n}")
 
     def _calendar(self) -> Calendar:
         calendar, _ = Calendar.objects.get_or_create(

@@ -221,7 +221,10 @@ def _route(procedure: Procedure, linked: Agency, centres, committees) -> Route |
         procedure=procedure,
         receiving=receiving,
         processing=processing,
-        auto_processing=_processing_agency(procedure, receiving, None),
+        # reception._processing_agency; a centre that is itself linked is its own answer.
+        auto_processing=receiving
+        if receiving is linked
+        else _processing_agency(procedure, receiving, None),
         documents=tuple(procedure.documents.all()),
     )
 

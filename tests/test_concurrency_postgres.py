@@ -41,7 +41,7 @@ pytestmark = [pytest.mark.needs_postgres, pytest.mark.django_db(transaction=True
 
 DAY = local(2026, 11, 2, 9, 0)
 LATER = local(2026, 11, 3, 9, 0)
-ROUNDS = 3  # fresh dossiers per race, so both orders get a chance to happen
+ROUNDS = 3  # a fresh dossier per round; which move wins varies from round to round
 
 
 def race(*moves: Callable[[], object]) -> list[object]:

@@ -42,13 +42,18 @@ def warn_due_soon(now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     horizon = warning_horizon(now)
     count = 0
-    runs = StepRun.objects.filter(
-        finished_at__isnull=True, warned_at__isnull=True, due_at__lte=horizon
-    ).select_related("dossier", "unit", "assignee__user")
+    runs = (
+        StepRun.objects.filter(
+            finished_at__isnull=True, warned_at__isnull=True, due_at__lte=horizon
+        )
+        .exclude(dossier__status__in=sorted(CLOCK_STOPPED))
+        .select_related("dossier", "unit", "assignee__user")
+    )
     for run in runs.iterator(chunk_size=500):
         with transaction.atomic():
             if StepRun.objects.filter(pk=run.pk, warned_at__isnull=True).update(warned_at=now):
-                notify_officials(run.dossier, _recipients(run), "due_soon", slot=f"step{run.pk}")
+                slot = f"step{run.pk}@{int(run.due_at.timestamp())}"
+                notify_officials(run.dossier, _recipients(run), "due_soon", slot=slot)
                 count += 1
     running = sorted(OPEN - CLOCK_STOPPED)
     dossiers = Dossier.objects.filter(
@@ -58,6 +63,7 @@ def warn_due_soon(now: dt.datetime | None = None) -> int:
         with transaction.atomic():
             if Dossier.objects.filter(pk=dossier.pk, warned_at__isnull=True).update(warned_at=now):
                 recipients = _recipients(dossier.current_step)
-                notify_officials(dossier, recipients, "due_soon", slot="dossier")
+                slot = f"dossier@{int(dossier.due_at.timestamp())}"
+                notify_officials(dossier, recipients, "due_soon", slot=slot)
                 count += 1
     return count

@@ -6,6 +6,7 @@ files on disk. DATABASE_URL switches to PostgreSQL without code changes.
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from motcua.env import env_bool, env_database_url, env_int, env_list, env_secret, env_str
@@ -146,3 +147,10 @@ MOTCUA = {
     # Password of the demo staff accounts that `manage.py demo` creates (demo data only).
     "DEMO_PASSWORD": env_str("MOTCUA_DEMO_PASSWORD", "motcua-demo-2026"),
 }
+
+if MOTCUA["OUTBOX_STALE_SECONDS"] <= EMAIL_TIMEOUT:
+    # A send still waiting on the mail server must not look abandoned, or it would be sent twice.
+    raise ImproperlyConfigured(
+        "MOTCUA_OUTBOX_STALE_SECONDS must be greater than MOTCUA_EMAIL_TIMEOUT "
+        f"({MOTCUA['OUTBOX_STALE_SECONDS']} <= {EMAIL_TIMEOUT})"
+    )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.core.mail.utils import DNS_NAME
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -50,6 +52,11 @@ def _queue(*, key: str, kind: str, recipient: str, context: dict, event=None, do
     return row
 
 
+def _digest(text: str) -> str:
+    """A short fixed-length stand-in, so keys stay within their column and hold no address."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
 def notify_applicant(event) -> Notification | None:
     """Email the applicant about this event, if it is one they are told about and they gave
     an email address (data minimisation: no address, no message)."""
@@ -61,7 +68,7 @@ def notify_applicant(event) -> Notification | None:
         return None
     context = {"kind": event.action, "dossier": dossier, "event": event}
     return _queue(
-        key=f"event:{event.pk}:email:{email}", kind=event.action, recipient=email,
+        key=f"event:{event.pk}:email:{_digest(email)}", kind=event.action, recipient=email,
         context=context, event=event, dossier=dossier,
     )  # fmt: skip
 
@@ -101,7 +108,7 @@ def deliver(notification_id: int) -> str:
     row = Notification.objects.get(pk=notification_id)
     message = EmailMessage(
         subject=row.subject, body=row.body, to=[row.recipient],
-        headers={"Message-ID": f"<{row.key.replace(':', '.')}@motcua>"},
+        headers={"Message-ID": f"<notification.{row.pk}@{DNS_NAME}>"},
     )  # fmt: skip
     try:
         message.send()
@@ -112,7 +119,8 @@ def deliver(notification_id: int) -> str:
             last_error=str(exc)[:2000],
         )
         return "failed" if failed else "retry"
-    Notification.objects.filter(pk=row.pk).update(
+    # Only the claim that sent it marks it sent (a slower, superseded claim must not).
+    Notification.objects.filter(pk=row.pk, claimed_at=row.claimed_at).update(
         status=Notification.Status.SENT, sent_at=timezone.now()
     )
     return "sent"

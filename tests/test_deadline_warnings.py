@@ -34,7 +34,8 @@ SWEEP, WARN = (job.task_path for job in JOBS)
 
 def _due_soon_rows(**filters) -> list[tuple[str, str]]:
     rows = Notification.objects.filter(kind="due_soon", **filters).order_by("recipient")
-    return [(r.recipient, r.key.rsplit(":", 1)[1]) for r in rows]
+    # The key ends with the slot: "step<id>@<due>" or "dossier@<due>" (a new due, a new slot).
+    return [(r.recipient, r.key.rsplit(":", 1)[1].split("@")[0]) for r in rows]
 
 
 @pytest.fixture
@@ -96,7 +97,7 @@ def test_a_dossier_due_soon_is_warned_too(at_specialist):
     now = DOSSIER_DUE - dt.timedelta(days=3)  # Friday 13 Nov 09:00, one working day before
     assert warning_horizon(now) == DOSSIER_DUE
     assert warn_due_soon(now) == 1
-    assert _due_soon_rows(key__endswith=":dossier") == [
+    assert _due_soon_rows(key__contains=":dossier@") == [
         ("head2@example.test", "dossier"),
         ("head@example.test", "dossier"),
         ("specialist@example.test", "dossier"),
@@ -123,19 +124,11 @@ def test_a_paused_dossier_is_not_warned_for_its_due_moment(province, at_speciali
     at_specialist.refresh_from_db()
     assert at_specialist.status in {Status.AWAITING_SUPPLEMENT, Status.AWAITING_PAYMENT}
     warn_due_soon(DOSSIER_DUE)
-    assert _due_soon_rows(key__endswith=":dossier") == []
+    assert _due_soon_rows(key__contains=":dossier@") == []
     at_specialist.refresh_from_db()
     assert at_specialist.warned_at is None
 
 
-@pytest.mark.xfail(
-    reason="BUG: dossiers/deadlines.py warn_due_soon() selects open StepRuns without "
-    "looking at the dossier's status, so the step of a dossier paused for a supplement or "
-    "payment (clock stopped) is warned while paused, and then never again once resuming "
-    "has moved its due moment (warned_at stays set). Fix: exclude "
-    "dossier__status__in=CLOCK_STOPPED in the StepRun query (as the Dossier query does).",
-    strict=True,
-)
 @pytest.mark.parametrize("kind", ["supplement", "payment"])
 def test_the_open_step_of_a_paused_dossier_is_not_warned(province, at_specialist, kind):
     _pause(kind, province, at_specialist)
@@ -143,15 +136,6 @@ def test_the_open_step_of_a_paused_dossier_is_not_warned(province, at_specialist
     assert _due_soon_rows() == []
 
 
-@pytest.mark.xfail(
-    reason="BUG: dossiers/services/closing.py issue_apology() sets a new due_at but keeps "
-    "Dossier.warned_at, so the new due moment (Form 04) is never warned; the same holds for "
-    "processing._end_pause() (due_at and the step's due_at move, warned_at stays). Fix: "
-    "reset warned_at (dossier and open step run) wherever a due moment moves, and put the "
-    "due moment in the slot (deadlines.py uses slot='dossier' / f'step{pk}', so the "
-    "outbox key of a second warning would collide with the first).",
-    strict=True,
-)
 def test_a_new_due_moment_after_an_apology_is_warned_again(province, at_specialist):
     now = DOSSIER_DUE - dt.timedelta(days=3)
     assert warn_due_soon(now) >= 1
@@ -163,7 +147,7 @@ def test_a_new_due_moment_after_an_apology_is_warned_again(province, at_speciali
     before = local(2026, 11, 20, 17, 0)  # Friday: one working day before Monday 17:00
     assert warning_horizon(before) >= new_due
     assert warn_due_soon(before) >= 1
-    assert len(_due_soon_rows(key__endswith=":dossier")) == 6
+    assert len(_due_soon_rows(key__contains=":dossier@")) == 6
 
 
 # ---------------------------------------------------------------- scheduler

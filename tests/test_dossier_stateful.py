@@ -41,6 +41,7 @@ from dossiers.models import (
     SupplementRequest,
 )
 from dossiers.models.dossier import Delivery
+from dossiers.services import steps
 from dossiers.services.core import compute_due
 from org.models import Delegation, OrgUnit, Role
 from tests.personas import actor, applicant, build_province, components, local, official
@@ -368,6 +369,64 @@ class DossierMachine(RuleBasedStateMachine):
             assert child.code.startswith(to.exchange_code + "-")
             self.dossiers.append(child.pk)
 
+    # ------------------------------------------------------------ the natural next move
+
+    @precondition(has_dossiers)
+    @rule(idx=PICK)
+    def proceed(self, idx: int) -> None:
+        """The move that naturally comes next, by whoever holds its right: without it, random
+        walks seldom get past the first steps."""
+        d = self.dossier(idx)
+        planned = self.plan(d)
+        if planned is not None:
+            allowed, call = planned
+            self.attempt(d.pk, RIGHTFUL, allowed, call)
+
+    def plan(self, d: Dossier):
+        at, supplied = self.now, components(self.ns)[1:]
+        stage = SupplementRequest.objects.filter(dossier=d).values_list("stage", flat=True)
+        guided = d.status == Status.AWAITING_SUPPLEMENT and list(stage) == ["reception"]
+        if d.status == Status.SUBMITTED or guided:
+            return self.counter(d), lambda by: sv.receive_submitted(
+                actor=by, dossier=d, components=supplied, at=at)  # fmt: skip
+        if d.status == Status.AWAITING_SUPPLEMENT:
+            return {"applicant"}, lambda by: sv.provide_supplement(
+                actor=by, dossier=d, components=supplied, at=at)  # fmt: skip
+        if d.status == Status.AWAITING_PAYMENT:
+            return self.counter(d) | self.assignee(d), lambda by: sv.resume_after_payment(
+                actor=by, dossier=d, at=at)  # fmt: skip
+        if d.status == Status.RESULT_READY:
+            return self.plan_return(d)
+        if d.status in (Status.RECEIVED, Status.PROCESSING):
+            return self.plan_step(d)
+        return None
+
+    def plan_step(self, d: Dossier):
+        at, run = self.now, self.open_run(d)
+        result = self.signers(d), lambda by: sv.record_result(actor=by, dossier=d, at=at)
+        if run is None:
+            return result
+        if run.assignee_id is None:
+            staff = self.holders({run.step.role}, unit=run.unit_id)
+            if not staff:
+                return None
+            return self.assigners(d), lambda by: sv.assign_step(
+                actor=by, dossier=d, assignee=self.people[min(staff)], at=at)  # fmt: skip
+        if run.started_at is None:
+            return self.assignee(d), lambda by: sv.start_step(actor=by, dossier=d, at=at)
+        following = steps.step_after(d, run, +1)
+        if following is None or following == steps.return_step(d):
+            return result
+        return self.assignee(d), lambda by: sv.hand_over_step(actor=by, dossier=d, at=at)
+
+    def plan_return(self, d: Dossier):
+        at = self.now
+        if d.finished_at > d.due_at:
+            new_due = clock.add_working(self.cal, max(d.due_at, at), 1)
+            return self.signers(d), lambda by: sv.issue_apology(
+                actor=by, dossier=d, reason="Quá hạn", new_due_at=new_due, at=at)  # fmt: skip
+        return self.counter(d), lambda by: sv.return_result(actor=by, dossier=d, at=at)
+
     # ------------------------------------------------------------ invariants
 
     def _clock_paused(self, d: Dossier) -> bool:
@@ -432,7 +491,7 @@ def test_random_walks_keep_the_dossier_invariants():
         DossierMachine,
         settings=settings(
             max_examples=25,
-            stateful_step_count=40,
+            stateful_step_count=50,
             deadline=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         ),

@@ -61,7 +61,7 @@ def _env(smtp_port: int) -> dict[str, str]:
         "MOTCUA_EMAIL_BACKEND": SMTP_BACKEND,
         "MOTCUA_EMAIL_HOST": "127.0.0.1",
         "MOTCUA_EMAIL_PORT": str(smtp_port),
-        "MOTCUA_EMAIL_TIMEOUT": "20",
+        "MOTCUA_EMAIL_TIMEOUT": "1",  # must stay below the stale limit (settings check)
         "MOTCUA_OUTBOX_STALE_SECONDS": str(STALE_SECONDS),
     }
 

@@ -185,12 +185,12 @@ def issue_apology(
         signed_by=signer, issued_at=at,
     )  # fmt: skip
     old = dossier.due_at
-    dossier.due_at = new_due_at
+    dossier.due_at, dossier.warned_at = new_due_at, None
     event = append_event(
         dossier, move=Move.APOLOGISE, actor=actor, at=at, before=before, on_behalf_of=behalf,
         note=reason, data={"old_due_at": old.isoformat(), "new_due_at": new_due_at.isoformat()},
     )  # fmt: skip
-    _save(dossier, "status", "due_at")
+    _save(dossier, "status", "due_at", "warned_at")
     notify_applicant(event)
     return letter
 

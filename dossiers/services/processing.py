@@ -283,7 +283,7 @@ def _end_pause(dossier: Dossier, kind: str, at: dt.datetime) -> None:
     pause.ended_at = at
     pause.save(update_fields=["ended_at"])
     unit = legal_unit(dossier)
-    dossier.due_at = compute_due(dossier)
+    dossier.due_at, dossier.warned_at = compute_due(dossier), None
     amount = paused_amount(work_calendar(dossier.processing_agency), [pause], unit)
     steps.shift_current_step(dossier, amount, unit)
 
@@ -316,7 +316,7 @@ def provide_supplement(
         dossier, move=Move.SUPPLEMENT_PROVIDED, actor=actor, at=at, before=before,
         data={"documents": len(components), "due_at": dossier.due_at.isoformat()},
     )  # fmt: skip
-    _save(dossier, "status", "due_at")
+    _save(dossier, "status", "due_at", "warned_at")
     return dossier
 
 
@@ -362,7 +362,7 @@ def resume_after_payment(
         dossier, move=Move.RESUME_AFTER_PAYMENT, actor=actor, at=at, before=before, note=note,
         data={"due_at": dossier.due_at.isoformat()},
     )  # fmt: skip
-    _save(dossier, "status", "due_at")
+    _save(dossier, "status", "due_at", "warned_at")
     return dossier
 
 

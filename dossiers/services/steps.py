@@ -111,4 +111,5 @@ def shift_current_step(dossier: Dossier, amount, unit: clock.Unit) -> None:
         return
     cal = work_calendar(dossier.processing_agency)
     run.due_at = clock.add_working(cal, run.due_at, amount, pause_unit(unit))
-    run.save(update_fields=["due_at"])
+    run.warned_at = None
+    run.save(update_fields=["due_at", "warned_at"])

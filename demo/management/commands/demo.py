@@ -72,8 +72,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         self.stdout.write(
             f"Hồ sơ mẫu: {report.dossiers} hồ sơ ({report.requested} yêu cầu, kể cả hồ sơ liên "
-            f"thông), {report.events} sự kiện, {report.seconds:.1f} s "
-            f"({report.rate:.0f} hồ sơ/s, {report.via})"
+            f"thông), {report.events} sự kiện, {report.seconds:.1f} s, CPU "
+            f"{report.cpu_seconds:.1f} s ({report.rate:.0f} hồ sơ/s, {report.via})"
         )
         for label, n in histories.iter_statuses(report):
             self.stdout.write(f"    {label}: {n}")

@@ -25,6 +25,7 @@ class Job:
 JOBS = [
     Job("notifications.tasks.sweep_outbox", 60),
     Job("dossiers.tasks.warn_due_soon_task", 300),
+    Job("workdays.tasks.seed_upcoming_years", 24 * 3600),
 ]
 
 

@@ -29,7 +29,8 @@ RECEIVED_AT = local(2026, 11, 2, 9, 0)
 HANDED_AT = local(2026, 11, 2, 10, 0)
 STEP_DUE = local(2026, 11, 6, 10, 0)
 DOSSIER_DUE = local(2026, 11, 16, 9, 0)
-SWEEP, WARN = (job.task_path for job in JOBS)
+SWEEP, WARN = "notifications.tasks.sweep_outbox", "dossiers.tasks.warn_due_soon_task"
+MINUTE_JOBS = [job for job in JOBS if job.task_path in (SWEEP, WARN)]
 
 
 def _due_soon_rows(**filters) -> list[tuple[str, str]]:
@@ -159,12 +160,14 @@ def _enqueued(path: str) -> int:
 
 def test_tick_enqueues_each_job_once_per_slot(db):
     start = dt.datetime.fromtimestamp(300 * 5_900_000 + 5, tz=dt.UTC)  # a 300 s slot begins
-    assert tick(start) == [SWEEP, WARN]
-    assert tick(start) == []
-    assert tick(start + dt.timedelta(seconds=50)) == []
+    assert tick(start, jobs=MINUTE_JOBS) == [SWEEP, WARN]
+    assert tick(start, jobs=MINUTE_JOBS) == []
+    assert tick(start + dt.timedelta(seconds=50), jobs=MINUTE_JOBS) == []
     assert (_enqueued(SWEEP), _enqueued(WARN)) == (1, 1)
-    assert tick(start + dt.timedelta(seconds=60)) == [SWEEP]  # the sweep runs every minute
-    assert tick(start + dt.timedelta(seconds=300)) == [SWEEP, WARN]
-    assert tick(start + dt.timedelta(seconds=300)) == []
+    assert tick(start + dt.timedelta(seconds=60), jobs=MINUTE_JOBS) == [
+        SWEEP
+    ]  # the sweep runs every minute
+    assert tick(start + dt.timedelta(seconds=300), jobs=MINUTE_JOBS) == [SWEEP, WARN]
+    assert tick(start + dt.timedelta(seconds=300), jobs=MINUTE_JOBS) == []
     assert (_enqueued(SWEEP), _enqueued(WARN)) == (3, 2)
     assert PeriodicRun.objects.count() == 5

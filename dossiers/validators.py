@@ -58,10 +58,12 @@ def validate_tax_code(value: str) -> None:
 
 
 def validate_phone(value: str) -> None:
-    digits = re.sub(r"[\s.\-]", "", value or "")
+    digits = re.sub(r"[\s.\-()]", "", value or "")
     if digits.startswith("+84"):
         digits = "0" + digits[3:]
-    if not re.fullmatch(r"0\d{9}", digits):
+    # Mobiles have 10 digits; landlines 11 (area code 02x and an 8-digit number).
+    if not re.fullmatch(r"0\d{9,10}", digits):
         raise ValidationError(
-            _("Số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0 (hoặc +84)."), code="phone"
+            _("Số điện thoại phải gồm 10 hoặc 11 chữ số, bắt đầu bằng 0 (hoặc +84)."),
+            code="phone",
         )

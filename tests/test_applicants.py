@@ -23,7 +23,7 @@ MSG_ID_FORMAT = "Số định danh cá nhân phải gồm đúng 12 chữ số."
 MSG_ID_PROVINCE = "Ba chữ số đầu của số định danh (mã tỉnh) phải từ 001 đến 096."
 MSG_ID_BIRTH = "Số định danh không khớp năm sinh %(year)s (chữ số thứ 4-6 mã hóa năm sinh)."
 MSG_TAX = "Mã số thuế phải gồm 10 chữ số, hoặc 13 chữ số với đơn vị phụ thuộc."
-MSG_PHONE = "Số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0 (hoặc +84)."
+MSG_PHONE = "Số điện thoại phải gồm 10 hoặc 11 chữ số, bắt đầu bằng 0 (hoặc +84)."
 MSG_REQUIRED = "Không được để trống."
 VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưĂÂĐÊÔƠƯà-ỹÀ-Ỹ]")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +14,7 @@ from dossiers.validators import (
     validate_phone,
     validate_tax_code,
 )
+from motcua.text import nfc
 
 
 class Applicant(models.Model):
@@ -51,9 +51,16 @@ class Applicant(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean_fields(self, exclude=None) -> None:
+        """Normalise before the field checks: a hyphenated 13-digit tax code is 14 characters
+        as typed, and names typed on some keyboards arrive decomposed (NFD)."""
+        self.tax_code = normalise_tax_code(self.tax_code)
+        for name in ("name", "representative", "address"):
+            setattr(self, name, nfc(getattr(self, name) or "").strip())
+        super().clean_fields(exclude=exclude)
+
     def clean(self) -> None:
         errors: dict[str, list] = {}
-        self.tax_code = normalise_tax_code(self.tax_code)
         checks = [("name", lambda v: _required(v))]
         if self.kind == self.Kind.PERSON:
             checks += [
@@ -64,8 +71,6 @@ class Applicant(models.Model):
             checks += [("tax_code", validate_tax_code)]
         if self.phone:
             checks.append(("phone", validate_phone))
-        if self.email:
-            checks.append(("email", validate_email))
         for field, check in checks:
             try:
                 check(getattr(self, field))
@@ -76,7 +81,7 @@ class Applicant(models.Model):
 
     def masked_name(self) -> str:
         """'Nguyễn Văn An' -> 'Ng*** V*** A**': what public pages may show."""
-        return " ".join(_mask_word(w) for w in self.name.split())
+        return " ".join(_mask_word(w) for w in nfc(self.name).split())
 
 
 def _required(value: str) -> None:

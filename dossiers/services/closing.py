@@ -20,11 +20,14 @@ from dossiers.services.core import (
     PermissionDenied,
     RuleViolation,
     append_event,
+    compute_due,
+    is_working_moment,
     leader_or_delegate,
     lock,
     next_status,
     now_or,
     require_role,
+    work_calendar,
 )
 from dossiers.services.reception import ComponentData, _inspect_components, save_components
 from notifications.services import notify_applicant
@@ -35,8 +38,15 @@ def _save(dossier: Dossier, *fields: str) -> None:
     dossier.save(update_fields=[*fields, *CHAIN_FIELDS])
 
 
-def _close_pauses(dossier: Dossier, at: dt.datetime) -> None:
-    dossier.pauses.filter(ended_at__isnull=True).update(ended_at=at)
+def _close_pauses(dossier: Dossier, at: dt.datetime) -> list[str]:
+    """End open pauses; the due moment follows (it stays equal to compute_due). Returns the
+    dossier fields that changed."""
+    if not dossier.pauses.filter(ended_at__isnull=True).update(ended_at=at):
+        return []
+    if dossier.clock_start is None:
+        return []
+    dossier.due_at = compute_due(dossier)
+    return ["due_at"]
 
 
 def _interrupt_step(dossier: Dossier, at: dt.datetime, outcome: str) -> None:
@@ -129,14 +139,14 @@ def stop_processing(
         raise RuleViolation(_("Phải nêu lý do dừng xử lý."))
     before = dossier.status
     dossier.status = next_status(dossier, Move.STOP)
-    _close_pauses(dossier, at)
+    changed = _close_pauses(dossier, at)
     _interrupt_step(dossier, at, StepRun.Outcome.INTERRUPTED)
     dossier.finished_at, dossier.current_step = at, None
     event = append_event(
         dossier, move=Move.STOP, actor=actor, at=at, before=before, on_behalf_of=behalf,
         note=reason,
     )  # fmt: skip
-    _save(dossier, "status", "finished_at", "current_step")
+    _save(dossier, "status", "finished_at", "current_step", *changed)
     notify_applicant(event)
     return dossier
 
@@ -154,13 +164,13 @@ def withdraw_dossier(
         raise PermissionDenied(_("Chỉ người nộp hồ sơ mới rút được hồ sơ."))
     before = dossier.status
     dossier.status = next_status(dossier, Move.WITHDRAW)
-    _close_pauses(dossier, at)
+    changed = _close_pauses(dossier, at)
     _interrupt_step(dossier, at, StepRun.Outcome.INTERRUPTED)
     dossier.finished_at, dossier.current_step = at, None
     event = append_event(
         dossier, move=Move.WITHDRAW, actor=actor, at=at, before=before, note=reason
     )
-    _save(dossier, "status", "finished_at", "current_step")
+    _save(dossier, "status", "finished_at", "current_step", *changed)
     notify_applicant(event)
     return dossier
 
@@ -178,6 +188,8 @@ def issue_apology(
         raise RuleViolation(_("Phải nêu lý do quá hạn."))
     if dossier.due_at is None or new_due_at <= max(dossier.due_at, at):
         raise RuleViolation(_("Ngày hẹn mới phải sau hạn hiện tại và sau thời điểm này."))
+    if not is_working_moment(work_calendar(dossier.processing_agency), new_due_at):
+        raise RuleViolation(_("Ngày hẹn mới phải rơi vào giờ làm việc của một ngày làm việc."))
     before = dossier.status
     dossier.status = next_status(dossier, Move.APOLOGISE)
     letter = ApologyLetter.objects.create(

@@ -193,7 +193,7 @@ def compute_due(dossier: Dossier) -> dt.datetime:
     """
     cal = work_calendar(dossier.processing_agency)
     unit = legal_unit(dossier)
-    apology = dossier.apologies.order_by("-issued_at").first()
+    apology = dossier.apologies.order_by("-issued_at", "-pk").first()
     pauses = list(dossier.pauses.all())
     if apology is not None:
         base, since = apology.new_due_at, apology.issued_at
@@ -204,6 +204,11 @@ def compute_due(dossier: Dossier) -> dt.datetime:
     if extra == 0:
         return base
     return clock.add_working(cal, base, extra, pause_unit(unit))
+
+
+def is_working_moment(cal: clock.WorkCalendar, moment: dt.datetime) -> bool:
+    """Inside working hours of a working day (the end of an interval counts as inside)."""
+    return clock.add_working(cal, moment, 0, clock.Unit.WORKING_HOURS) == moment
 
 
 def timeliness(finished: dt.datetime, due: dt.datetime) -> str:

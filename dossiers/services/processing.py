@@ -73,8 +73,7 @@ def assign_step(
     agency_leader = head.unit.agency_id == run.agency_id and Role.LEADER in roles
     if not (same_unit or agency_leader):
         raise PermissionDenied(_("Chỉ trưởng đơn vị xử lý bước này mới phân công được."))
-    if assignee.unit_id != run.unit_id or not assignee.is_active:
-        raise RuleViolation(_("Người được phân công phải thuộc đơn vị xử lý bước này."))
+    steps.check_can_take(assignee, run.step, run.unit)
     before = _require_status(dossier, Move.ASSIGN)
     previous = run.assignee
     run.assignee, run.assigned_by, run.assigned_at, run.started_at = assignee, head, at, None
@@ -118,10 +117,13 @@ def hand_over_step(
     following = steps.step_after(dossier, run, +1)
     if following is None or following == steps.return_step(dossier):
         raise RuleViolation(_("Đây là bước cuối: hãy ghi nhận kết quả thay vì chuyển tiếp."))
+    if to is not None:
+        unit = steps.unit_of_step(dossier, following)
+        if to.unit.agency_id != unit.agency_id:
+            raise RuleViolation(_("Người nhận phải thuộc cơ quan xử lý bước tiếp theo."))
+        steps.check_can_take(to, following, unit)
     before = _require_status(dossier, Move.HAND_OVER)
     steps.close_run(run, at, Run.Outcome.HANDED_OVER, note)
-    if to is not None and to.unit.agency_id != steps._agency_for(dossier, following).pk:
-        raise RuleViolation(_("Người nhận phải thuộc cơ quan xử lý bước tiếp theo."))
     new_run = steps.open_step(dossier, following, at, to)
     append_event(
         dossier, move=Move.HAND_OVER, actor=actor, at=at, before=before, note=note,

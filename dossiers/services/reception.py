@@ -133,6 +133,23 @@ def missing_mandatory(procedure: Procedure, components: list[ComponentData]) -> 
     ]
 
 
+def _require_complete(dossier: Dossier, components: list[ComponentData]) -> None:
+    """Reception needs every unconditional mandatory component, handed in now or before."""
+    held = [
+        ComponentData(name="", kind="", required_document_id=pk)
+        for pk in dossier.documents.values_list("required_document_id", flat=True)
+    ]
+    require_mandatory(dossier.procedure, [*held, *components])
+
+
+def require_mandatory(procedure: Procedure, components: list[ComponentData]) -> None:
+    if missing := missing_mandatory(procedure, components):
+        raise RuleViolation(
+            _("Hồ sơ chưa đủ thành phần bắt buộc: %(items)s. Hãy hướng dẫn bổ sung (Mẫu 02).")
+            % {"items": "; ".join(missing)}
+        )
+
+
 def _process_for(procedure: Procedure, agency: Agency) -> ProcessTemplate | None:
     processes = procedure.processes.filter(agency__isnull=True) | procedure.processes.filter(
         agency=agency
@@ -191,12 +208,7 @@ def receive_dossier(
     receiving = officer.unit.agency
     require_role(actor, Role.COUNTER_OFFICER, receiving)
     status = next_status(None, Move.RECEIVE)
-    missing = missing_mandatory(procedure, components)
-    if missing:
-        raise RuleViolation(
-            _("Hồ sơ chưa đủ thành phần bắt buộc: %(items)s. Hãy hướng dẫn bổ sung (Mẫu 02).")
-            % {"items": "; ".join(missing)}
-        )
+    require_mandatory(procedure, components)
     _inspect_components(components)
     person = find_or_create_applicant(applicant)
     processing = _processing_agency(procedure, receiving, processing_agency)
@@ -262,6 +274,8 @@ def receive_submitted(
             raise RuleViolation(_("Hồ sơ đang chờ bổ sung trong quá trình giải quyết."))
         supplement.fulfilled_at = at
         supplement.save(update_fields=["fulfilled_at"])
+    components = components or []
+    _require_complete(dossier, components)
     if components:
         _inspect_components(components)
         save_components(dossier, components, Document.Role.COMPONENT, officer)

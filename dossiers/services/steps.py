@@ -93,8 +93,26 @@ def return_step(dossier: Dossier) -> ProcessStep | None:
 
 
 def last_assignee(dossier: Dossier, step: ProcessStep) -> Official | None:
-    run = dossier.steps.filter(step=step).exclude(assignee=None).order_by("-arrived_at").first()
+    runs = dossier.steps.filter(step=step).exclude(assignee=None)
+    run = runs.order_by("-arrived_at", "-pk").first()
     return run.assignee if run else None
+
+
+def unit_of_step(dossier: Dossier, step: ProcessStep) -> OrgUnit:
+    return _unit_for(step, _agency_for(dossier, step))
+
+
+def check_can_take(official: Official, step: ProcessStep, unit: OrgUnit) -> None:
+    """Who may hold a step: an active official of the step's unit with the step's role."""
+    roles = {r.role for r in official.roles.all()}
+    if official.unit_id != unit.pk or step.role not in roles or not official.is_active:
+        raise RuleViolation(
+            _(
+                "Người nhận bước “%(step)s” phải thuộc đơn vị xử lý bước này (%(unit)s) và có "
+                "vai trò “%(role)s”; %(person)s không đáp ứng."
+            )
+            % {"person": official, "unit": unit, "role": Role(step.role).label, "step": step}
+        )
 
 
 def require_current(dossier: Dossier) -> StepRun:

@@ -108,9 +108,10 @@ def _departments_for(procedure: Procedure, agencies: dict[str, Agency]) -> list[
 @transaction.atomic
 def link_agencies(agencies: dict[str, Agency]) -> int:
     """Province-level procedures to the matching department; commune-level ones to every
-    commune centre (reception regardless of administrative boundaries, Decree 118/2025)."""
-    centres = [
-        a for a in agencies.values() if a.code.startswith("ttpvhcc-") and a.code[8:].isdigit()
+    commune People's Committee, which decides them (any public administration service centre
+    may receive them: reception regardless of administrative boundaries, Decree 118/2025)."""
+    committees = [
+        a for a in agencies.values() if a.code.startswith("ubnd-") and a.code[5:].isdigit()
     ]
     through = Procedure.agencies.through
     rows = []
@@ -119,7 +120,7 @@ def link_agencies(agencies: dict[str, Agency]) -> int:
         codes = {level.code for level in procedure.levels.all()}
         linked = _departments_for(procedure, agencies) if "province" in codes else []
         if "commune" in codes:
-            linked += centres
+            linked += committees
         rows += [through(procedure_id=procedure.pk, agency_id=a.pk) for a in linked]
     through.objects.filter(agency__in=agencies.values()).delete()
     through.objects.bulk_create(rows, batch_size=2000)

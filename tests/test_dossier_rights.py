@@ -313,30 +313,30 @@ def _run_of(dossier: Dossier) -> StepRun:
     return fresh(dossier).current_step
 
 
-@pytest.mark.xfail(
-    reason="BUG: assign_step checks only the assignee's unit, not the step's role: the head "
-    "can assign the division's overseer (no specialist role), who may then act on the dossier",
-    strict=True,
-)
 def test_a_step_cannot_be_assigned_to_an_official_without_the_steps_role(province):
     dossier = _at_head(province)
     before = state(dossier)
-    with pytest.raises((PermissionDenied, RuleViolation)):
-        assign_step(actor=actor(province.head), dossier=dossier, assignee=province.overseer, at=T2)
+    for assignee in (province.overseer, province.head):  # same unit, not a specialist
+        with pytest.raises(RuleViolation, match="vai trò “Chuyên viên”"):
+            assign_step(actor=actor(province.head), dossier=dossier, assignee=assignee, at=T2)
+        assert state(dossier) == before
+    with pytest.raises(PermissionDenied):
+        start_step(actor=actor(province.overseer), dossier=dossier, at=T2)
     assert state(dossier) == before
 
 
-@pytest.mark.xfail(
-    reason="BUG: hand_over_step checks only the receiver's agency: the specialist can hand "
-    "the review step (division, role head) to the leader of the leadership unit",
-    strict=True,
-)
-def test_a_hand_over_goes_to_an_official_of_the_next_steps_unit(province):
-    dossier = _at_specialist(province)
+@pytest.mark.parametrize("receiver", ["leader", "overseer", "specialist2"])
+def test_a_hand_over_goes_to_a_holder_of_the_next_steps_unit_and_role(province, receiver):
+    dossier = _at_specialist(province)  # the next step is the review: division, role head
     before = state(dossier)
-    with pytest.raises((PermissionDenied, RuleViolation)):
-        hand_over_step(actor=actor(province.specialist), dossier=dossier, to=province.leader, at=T2)
+    with pytest.raises(RuleViolation, match="Xem xét"):
+        hand_over_step(
+            actor=actor(province.specialist), dossier=dossier, to=getattr(province, receiver),
+            at=T2,
+        )  # fmt: skip
     assert state(dossier) == before
+    run = hand_over_step(actor=actor(province.specialist), dossier=dossier, to=province.head, at=T2)
+    assert (run.step.position, run.assignee) == (3, province.head)
 
 
 def test_a_step_cannot_be_assigned_to_an_official_of_another_unit(province):

@@ -228,11 +228,6 @@ def test_guidance_at_the_check_then_reception_starts_the_clock(province):
         ask_supplement(province, dossier, local(2026, 11, 6, 9, 0))
 
 
-@pytest.mark.xfail(
-    reason="BUG: receive_submitted starts the clock without checking the mandatory components "
-    "(receive_dossier does): an online dossier missing one is received as complete",
-    strict=True,
-)
 def test_checking_an_online_dossier_requires_the_mandatory_components(province):
     dossier = submit(province, docs=components(province)[:1])
     with pytest.raises(RuleViolation, match="Bản vẽ"):
@@ -396,11 +391,6 @@ def test_apology_date_must_be_after_now_as_well(province):
         )  # fmt: skip
 
 
-@pytest.mark.xfail(
-    reason="BUG: issue_apology accepts a new due moment on a day off or outside working hours; "
-    "a due moment must be a working moment (domain-rules.md, Time)",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "new_due",
     [local(2026, 11, 22, 9, 0), local(2026, 11, 24, 9, 0), local(2026, 11, 18, 20, 0)],
@@ -408,11 +398,33 @@ def test_apology_date_must_be_after_now_as_well(province):
 )
 def test_apology_date_must_be_a_working_moment(province, new_due):
     dossier = receive(province)
-    with pytest.raises(RuleViolation):
+    with pytest.raises(RuleViolation, match="giờ làm việc"):
         issue_apology(
             actor=actor(province.leader), dossier=dossier, reason="Chờ ý kiến",
             new_due_at=new_due, at=local(2026, 11, 13, 9, 0),
         )  # fmt: skip
+    assert fresh(dossier).due_at == local(2026, 11, 16, 9, 0)
+    assert not ApologyLetter.objects.exists()
+
+
+def test_the_latest_apology_counts_even_when_issued_at_the_same_moment(province):
+    dossier = to_specialist(province, receive(province), local(2026, 11, 2, 10, 0))
+    at = local(2026, 11, 13, 9, 0)
+    for new_due in (local(2026, 11, 17, 9, 0), local(2026, 11, 18, 9, 0)):
+        issue_apology(
+            actor=actor(province.leader), dossier=dossier, reason="Chờ ý kiến",
+            new_due_at=new_due, at=at,
+        )  # fmt: skip
+    assert fresh(dossier).due_at == local(2026, 11, 18, 9, 0)
+    pause_for_payment(
+        actor=actor(province.specialist), dossier=dossier, amount=1, reason="Phí",
+        at=local(2026, 11, 13, 10, 0),
+    )  # fmt: skip
+    resume_after_payment(
+        actor=actor(province.specialist), dossier=dossier, at=local(2026, 11, 13, 11, 0)
+    )
+    # One working hour paused after the apologies: 18 Nov 09:00 + 1 h.
+    assert fresh(dossier).due_at == local(2026, 11, 18, 10, 0)
 
 
 @pytest.mark.parametrize("refuse", [False, True], ids=["result", "refusal"])
@@ -507,18 +519,13 @@ def test_withdraw_and_stop_close_open_pauses_and_steps(province, how, kind):
     assert not dossier.steps.filter(finished_at__isnull=True).exists()
 
 
-@pytest.mark.xfail(
-    reason="BUG: withdraw/stop close the open pause (closing._close_pauses) but keep the old "
-    "due_at, so the stored due moment no longer equals compute_due() and the paused time "
-    "is counted against the agency",
-    strict=True,
-)
 @pytest.mark.parametrize(("how", "kind"), CLOSINGS)
 def test_closing_a_paused_dossier_keeps_due_in_step_with_its_pauses(province, how, kind):
     dossier = _paused(province, kind)
     _close(province, dossier, how, local(2026, 11, 5, 9, 0))
     dossier = fresh(dossier)
-    assert dossier.due_at == compute_due(dossier)
+    # Paused Tue 3 Nov 09:00 - Thu 5 Nov 09:00 (two working days): 16 Nov 09:00 -> 18 Nov.
+    assert dossier.due_at == local(2026, 11, 18, 9, 0) == compute_due(dossier)
 
 
 # ---------------------------------------------------------------- transfer
@@ -634,6 +641,17 @@ def test_send_back_returns_to_the_previous_steps_assignee(province):
         send_back_step(actor=actor(province.officer), dossier=dossier, reason="x")
     outcomes = list(dossier.steps.order_by("arrived_at", "id").values_list("outcome", flat=True))
     assert outcomes == ["handed_over", "handed_over", "sent_back", "sent_back", ""]
+
+
+def test_send_back_goes_to_the_latest_assignee_even_at_the_same_moment(province):
+    at = local(2026, 11, 2, 10, 0)
+    dossier = to_specialist(province, receive(province), at)
+    hand_over_step(actor=actor(province.specialist), dossier=dossier, to=province.head, at=at)
+    send_back_step(actor=actor(province.head), dossier=dossier, reason="Thiếu", at=at)
+    assign_step(actor=actor(province.head), dossier=dossier, assignee=province.specialist2, at=at)
+    hand_over_step(actor=actor(province.specialist2), dossier=dossier, to=province.head, at=at)
+    run = send_back_step(actor=actor(province.head), dossier=dossier, reason="Vẫn thiếu", at=at)
+    assert run.assignee == province.specialist2
 
 
 # ---------------------------------------------------------------- step timeliness

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -53,7 +54,7 @@ class Document(models.Model):
     uploaded_by = models.ForeignKey(
         "org.Official", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(_("nộp lúc"), default=timezone.now)
 
     class Meta:
         verbose_name = _("giấy tờ")

@@ -90,7 +90,7 @@ def record_result(
         issued_on=issued_on or timezone.localdate(at), signer=signer, on_behalf_of=behalf,
         reason=note, recorded_at=at,
     )  # fmt: skip
-    save_components(dossier, files, Document.Role.RESULT, signer)
+    save_components(dossier, files, Document.Role.RESULT, signer, at)
     _finish_processing(dossier, at)
     event = append_event(
         dossier, move=Move.RECORD_RESULT, actor=actor, at=at, before=before, on_behalf_of=behalf,

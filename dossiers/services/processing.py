@@ -310,7 +310,7 @@ def provide_supplement(
     from dossiers.services.reception import _inspect_components
 
     _inspect_components(components)
-    save_components(dossier, components, Document.Role.SUPPLEMENT, officer)
+    save_components(dossier, components, Document.Role.SUPPLEMENT, officer, at)
     supplement.fulfilled_at = at
     supplement.save(update_fields=["fulfilled_at"])
     _end_pause(dossier, Pause.Kind.SUPPLEMENT, at)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -106,15 +107,16 @@ def _inspect_components(components: list[ComponentData]) -> None:
 
 
 def save_components(
-    dossier: Dossier, components: list[ComponentData], role: str, by: Official | None
-) -> list[Document]:
+    dossier: Dossier, components: list[ComponentData], role: str, by: Official | None,
+    at: dt.datetime,
+) -> list[Document]:  # fmt: skip
     documents = []
     for c in components:
         doc = Document(
             dossier=dossier, role=role, required_document_id=c.required_document_id,
             name=c.name[:500], kind=c.kind, count=c.count, reused_from_id=c.reused_from_id,
             digitised=c.file is not None or c.reused_from_id is not None, uploaded_by=by,
-            **c.inspected,
+            uploaded_at=at, **c.inspected,
         )  # fmt: skip
         if c.file is not None:
             doc.file.save(c.inspected["original_name"] or "file", c.file, save=False)
@@ -154,7 +156,8 @@ def _process_for(procedure: Procedure, agency: Agency) -> ProcessTemplate | None
     processes = procedure.processes.filter(agency__isnull=True) | procedure.processes.filter(
         agency=agency
     )
-    return processes.order_by("-agency_id", "pk").first()
+    # The agency's own process wins over the general one (NULLs last on every database).
+    return processes.order_by(F("agency").desc(nulls_last=True), "pk").first()
 
 
 def _processing_agency(procedure: Procedure, receiving: Agency, chosen: Agency | None) -> Agency:
@@ -163,7 +166,9 @@ def _processing_agency(procedure: Procedure, receiving: Agency, chosen: Agency |
     handlers = list(procedure.agencies.all())
     if not handlers or receiving in handlers:
         return receiving
-    return handlers[0]
+    # Any centre may receive (Decree 118/2025); the deciding agency of its own area decides.
+    local = [a for a in handlers if a.territory_id == receiving.territory_id]
+    return (local or handlers)[0]
 
 
 def _new_dossier(
@@ -217,7 +222,7 @@ def receive_dossier(
         channel=channel, delivery=delivery, delivery_address=delivery_address, status=status,
         at=at,
     )  # fmt: skip
-    save_components(dossier, components, Document.Role.COMPONENT, officer)
+    save_components(dossier, components, Document.Role.COMPONENT, officer, at)
     _start_clock(dossier, officer, at)
     event = append_event(
         dossier, move=Move.RECEIVE, actor=actor, at=at, before="",
@@ -248,7 +253,7 @@ def submit_online(
         channel=Channel.ONLINE, delivery=delivery, delivery_address=delivery_address,
         status=status, at=at,
     )  # fmt: skip
-    save_components(dossier, components, Document.Role.COMPONENT, None)
+    save_components(dossier, components, Document.Role.COMPONENT, None, at)
     event = append_event(
         dossier, move=Move.SUBMIT, actor=actor, at=at, before="", data={"code": dossier.code}
     )
@@ -278,7 +283,7 @@ def receive_submitted(
     _require_complete(dossier, components)
     if components:
         _inspect_components(components)
-        save_components(dossier, components, Document.Role.COMPONENT, officer)
+        save_components(dossier, components, Document.Role.COMPONENT, officer, at)
     _start_clock(dossier, officer, at)
     event = append_event(
         dossier, move=Move.RECEIVE, actor=actor, at=at, before=before,

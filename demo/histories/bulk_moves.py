@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 
 from catalog.models import Procedure
-from demo.histories.bulk_rows import _items_payload, _Sim
+from demo.histories.bulk_rows import _Sim
 from dossiers import services
 from dossiers.lifecycle import Move, Status, check_move
 from dossiers.models import (
@@ -22,7 +22,7 @@ from dossiers.models import (
 )
 from dossiers.models.dossier import Channel, Delivery
 from dossiers.services import Actor
-from dossiers.services.core import legal_unit, pause_unit, paused_amount
+from dossiers.services.core import items_payload, legal_unit, pause_unit, paused_amount
 from org.models import Agency, Official, Role
 from workdays import clock
 
@@ -102,7 +102,7 @@ class _BulkMoves:
         else:
             status = check_move(None, Move.GUIDE_SUPPLEMENT)
             sim, before = self._counter_dossier(actor, procedure, applicant, status, at), ""
-        payload = _items_payload(items)
+        payload = items_payload(items)
         sim.supplement = self._add(
             SupplementRequest, dossier_id=sim.dossier.pk, stage=SupplementRequest.Stage.RECEPTION,
             items=payload, reason=reason, requested_by_id=actor.official.pk, requested_at=at,
@@ -227,7 +227,7 @@ class _BulkMoves:
             raise services.RuleViolation("one supplement request per dossier")
         published = {d.pk for d in self.catalog.documents(sim.dossier.procedure)}
         off_list = any(i.get("required_document_id") not in published for i in items)
-        payload = _items_payload(items)
+        payload = items_payload(items)
         sim.supplement = self._add(
             SupplementRequest, dossier_id=sim.dossier.pk,
             stage=SupplementRequest.Stage.PROCESSING, items=payload, reason=reason,

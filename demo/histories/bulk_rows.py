@@ -149,10 +149,3 @@ def _merge_applicant(existing: Applicant, candidate: Applicant) -> bool:
             setattr(existing, name, value)
             changed = True
     return changed
-
-
-def _items_payload(items: list[dict]) -> list[dict]:
-    return [
-        {k: item.get(k) for k in ("name", "kind", "count", "required_document_id", "reason")}
-        for item in items
-    ]

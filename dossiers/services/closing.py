@@ -15,7 +15,6 @@ from dossiers.models.dossier import Delivery
 from dossiers.models.work import StepRun
 from dossiers.services import steps
 from dossiers.services.core import (
-    CHAIN_FIELDS,
     Actor,
     PermissionDenied,
     RuleViolation,
@@ -27,15 +26,12 @@ from dossiers.services.core import (
     next_status,
     now_or,
     require_role,
+    save_changed,
     work_calendar,
 )
 from dossiers.services.reception import ComponentData, _inspect_components, save_components
 from notifications.services import notify_applicant
 from org.models import Role
-
-
-def _save(dossier: Dossier, *fields: str) -> None:
-    dossier.save(update_fields=[*fields, *CHAIN_FIELDS])
 
 
 def _close_pauses(dossier: Dossier, at: dt.datetime) -> list[str]:
@@ -96,7 +92,7 @@ def record_result(
         dossier, move=Move.RECORD_RESULT, actor=actor, at=at, before=before, on_behalf_of=behalf,
         note=note, data={"number": number, "late": at > dossier.due_at, "files": len(files)},
     )  # fmt: skip
-    _save(dossier, "status", "finished_at", "current_step")
+    save_changed(dossier, "status", "finished_at", "current_step")
     notify_applicant(event)
     return result
 
@@ -122,7 +118,7 @@ def refuse_dossier(
         dossier, move=Move.REFUSE, actor=actor, at=at, before=before, on_behalf_of=behalf,
         note=reason,
     )  # fmt: skip
-    _save(dossier, "status", "finished_at", "current_step")
+    save_changed(dossier, "status", "finished_at", "current_step")
     notify_applicant(event)
     return result
 
@@ -146,7 +142,7 @@ def stop_processing(
         dossier, move=Move.STOP, actor=actor, at=at, before=before, on_behalf_of=behalf,
         note=reason,
     )  # fmt: skip
-    _save(dossier, "status", "finished_at", "current_step", *changed)
+    save_changed(dossier, "status", "finished_at", "current_step", *changed)
     notify_applicant(event)
     return dossier
 
@@ -170,7 +166,7 @@ def withdraw_dossier(
     event = append_event(
         dossier, move=Move.WITHDRAW, actor=actor, at=at, before=before, note=reason
     )
-    _save(dossier, "status", "finished_at", "current_step", *changed)
+    save_changed(dossier, "status", "finished_at", "current_step", *changed)
     notify_applicant(event)
     return dossier
 
@@ -202,7 +198,7 @@ def issue_apology(
         dossier, move=Move.APOLOGISE, actor=actor, at=at, before=before, on_behalf_of=behalf,
         note=reason, data={"old_due_at": old.isoformat(), "new_due_at": new_due_at.isoformat()},
     )  # fmt: skip
-    _save(dossier, "status", "due_at", "warned_at")
+    save_changed(dossier, "status", "due_at", "warned_at")
     notify_applicant(event)
     return letter
 
@@ -240,7 +236,9 @@ def return_result(
         dossier, move=Move.RETURN_RESULT, actor=actor, at=at, before=before,
         data={"channel": channel, "post_tracking": post_tracking},
     )  # fmt: skip
-    _save(dossier, "status", "returned_at", "return_channel", "post_tracking", "current_step")
+    save_changed(
+        dossier, "status", "returned_at", "return_channel", "post_tracking", "current_step"
+    )
     notify_applicant(event)
     return dossier
 

@@ -110,6 +110,17 @@ def append_event(
 CHAIN_FIELDS = ["last_event_seq", "last_event_hash"]
 
 
+def save_changed(dossier: Dossier, *fields: str) -> None:
+    """Write only the fields a move changed, plus the event-chain head."""
+    dossier.save(update_fields=[*fields, *CHAIN_FIELDS])
+
+
+def items_payload(items: list[dict]) -> list[dict]:
+    """The items of a supplement request as stored and shown on Form 02."""
+    keys = ("name", "kind", "count", "required_document_id", "reason")
+    return [{k: item.get(k) for k in keys} for item in items]
+
+
 # ---------------------------------------------------------------- rights
 
 

@@ -16,12 +16,12 @@ from dossiers.models import Consultation, Document, Dossier, Pause, StepRun, Sup
 from dossiers.models.work import StepRun as Run
 from dossiers.services import steps
 from dossiers.services.core import (
-    CHAIN_FIELDS,
     Actor,
     PermissionDenied,
     RuleViolation,
     append_event,
     compute_due,
+    items_payload,
     legal_unit,
     lock,
     next_status,
@@ -29,6 +29,7 @@ from dossiers.services.core import (
     paused_amount,
     require_official,
     require_role,
+    save_changed,
     work_calendar,
 )
 from dossiers.services.reception import ComponentData, next_code, save_components
@@ -40,10 +41,6 @@ SUPPLEMENT_RULE = _(
     "Theo Nghị định 61/2018/NĐ-CP (sửa đổi bởi Nghị định 107/2021/NĐ-CP), cơ quan chỉ được yêu "
     "cầu bổ sung hồ sơ một lần, nêu đầy đủ mọi giấy tờ cần bổ sung."
 )
-
-
-def _save(dossier: Dossier, *fields: str) -> None:
-    dossier.save(update_fields=[*fields, *CHAIN_FIELDS])
 
 
 def _require_assignee(actor: Actor, run: StepRun) -> Official:
@@ -83,7 +80,7 @@ def assign_step(
         data={"step": run.step.position, "assignee": assignee.pk,
               "assignee_name": str(assignee), "previous": previous.pk if previous else None},
     )  # fmt: skip
-    _save(dossier, "status")
+    save_changed(dossier, "status")
     return run
 
 
@@ -100,7 +97,7 @@ def start_step(*, actor: Actor, dossier: Dossier, at: dt.datetime | None = None)
         dossier, move=Move.START_STEP, actor=actor, at=at, before=before,
         data={"step": run.step.position},
     )  # fmt: skip
-    _save(dossier, "status")
+    save_changed(dossier, "status")
     return run
 
 
@@ -131,7 +128,7 @@ def hand_over_step(
               "giver": str(giver), "receiver": str(to) if to else "",
               "to_unit": str(new_run.unit), "timeliness": run.timeliness},
     )  # fmt: skip
-    _save(dossier, "status", "current_step")
+    save_changed(dossier, "status", "current_step")
     if to is None:
         notify_officials(dossier, _heads_of(new_run), "step_arrived")
     return new_run
@@ -164,7 +161,7 @@ def send_back_step(
         dossier, move=Move.SEND_BACK, actor=actor, at=at, before=before, note=reason,
         data={"from_step": run.step.position, "to_step": previous.position},
     )  # fmt: skip
-    _save(dossier, "status", "current_step")
+    save_changed(dossier, "status", "current_step")
     return new_run
 
 
@@ -192,7 +189,7 @@ def consult_agency(
         dossier, move=Move.CONSULT, actor=actor, at=at, before=before, note=question,
         data={"consultation": consultation.pk, "agency": agency.name, "due_at": due.isoformat()},
     )  # fmt: skip
-    _save(dossier, "status")
+    save_changed(dossier, "status")
     return consultation
 
 
@@ -222,7 +219,7 @@ def answer_consultation(
         dossier, move=Move.ANSWER_CONSULTATION, actor=actor, at=at, before=before, note=answer,
         data={"consultation": consultation.pk, "late": at > consultation.due_at},
     )  # fmt: skip
-    _save(dossier, "status")
+    save_changed(dossier, "status")
     return consultation
 
 
@@ -259,10 +256,7 @@ def request_supplement(
         raise RuleViolation(_("Phải liệt kê giấy tờ cần bổ sung và nêu lý do."))
     off_list = _check_items(dossier, items)
     before = _require_status(dossier, Move.REQUEST_SUPPLEMENT)
-    payload = [
-        {k: i.get(k) for k in ("name", "kind", "count", "required_document_id", "reason")}
-        for i in items
-    ]
+    payload = items_payload(items)
     request = SupplementRequest.objects.create(
         dossier=dossier, stage=SupplementRequest.Stage.PROCESSING, items=payload, reason=reason,
         off_list=off_list, requested_by=official, requested_at=at,
@@ -272,7 +266,7 @@ def request_supplement(
         dossier, move=Move.REQUEST_SUPPLEMENT, actor=actor, at=at, before=before, note=reason,
         data={"items": payload, "off_list": off_list},
     )  # fmt: skip
-    _save(dossier, "status")
+    save_changed(dossier, "status")
     notify_applicant(event)
     return request
 
@@ -318,7 +312,7 @@ def provide_supplement(
         dossier, move=Move.SUPPLEMENT_PROVIDED, actor=actor, at=at, before=before,
         data={"documents": len(components), "due_at": dossier.due_at.isoformat()},
     )  # fmt: skip
-    _save(dossier, "status", "due_at", "warned_at")
+    save_changed(dossier, "status", "due_at", "warned_at")
     return dossier
 
 
@@ -340,7 +334,7 @@ def pause_for_payment(
         dossier, move=Move.PAUSE_FOR_PAYMENT, actor=actor, at=at, before=before, note=reason,
         data={"amount": amount},
     )  # fmt: skip
-    _save(dossier, "status")
+    save_changed(dossier, "status")
     notify_applicant(event)
     return pause
 
@@ -364,7 +358,7 @@ def resume_after_payment(
         dossier, move=Move.RESUME_AFTER_PAYMENT, actor=actor, at=at, before=before, note=note,
         data={"due_at": dossier.due_at.isoformat()},
     )  # fmt: skip
-    _save(dossier, "status", "due_at", "warned_at")
+    save_changed(dossier, "status", "due_at", "warned_at")
     return dossier
 
 
@@ -394,7 +388,7 @@ def transfer_dossier(
         dossier, move=Move.TRANSFER, actor=actor, at=at, before=before, note=note,
         data={"to_agency": to_agency.name, "child": child.code},
     )  # fmt: skip
-    _save(dossier, "status")
+    save_changed(dossier, "status")
     append_event(
         child, move=Move.TRANSFER, actor=actor, at=at, before="", note=note,
         data={"from": dossier.code, "due_at": child.due_at.isoformat()},

@@ -19,11 +19,11 @@ from dossiers.models import Applicant, Document, Dossier, SupplementRequest
 from dossiers.models.dossier import Channel, Delivery
 from dossiers.services import steps
 from dossiers.services.core import (
-    CHAIN_FIELDS,
     Actor,
     RuleViolation,
     append_event,
     compute_due,
+    items_payload,
     lock,
     next_status,
     now_or,
@@ -294,13 +294,6 @@ def receive_submitted(
     return dossier
 
 
-def _items_payload(items: list[dict]) -> list[dict]:
-    return [
-        {k: item.get(k) for k in ("name", "kind", "count", "required_document_id", "reason")}
-        for item in items
-    ]
-
-
 @transaction.atomic
 def guide_supplement_at_reception(
     *, actor: Actor, items: list[dict], reason: str, dossier: Dossier | None = None,
@@ -323,12 +316,12 @@ def guide_supplement_at_reception(
         dossier = _counter_dossier(officer, procedure, applicant, status, at)
     dossier.status = status
     SupplementRequest.objects.create(
-        dossier=dossier, stage=SupplementRequest.Stage.RECEPTION, items=_items_payload(items),
+        dossier=dossier, stage=SupplementRequest.Stage.RECEPTION, items=items_payload(items),
         reason=reason, requested_by=officer, requested_at=at,
     )  # fmt: skip
     event = append_event(
         dossier, move=Move.GUIDE_SUPPLEMENT, actor=actor, at=at, before=before, note=reason,
-        data={"items": _items_payload(items)},
+        data={"items": items_payload(items)},
     )  # fmt: skip
     dossier.save()
     notify_applicant(event)
@@ -378,7 +371,6 @@ def refuse_reception(
 
 
 __all__ = [
-    "CHAIN_FIELDS",
     "ApplicantData",
     "ComponentData",
     "guide_supplement_at_reception",

@@ -62,7 +62,7 @@ def validate_phone(value: str) -> None:
     if digits.startswith("+84"):
         digits = "0" + digits[3:]
     # Mobiles have 10 digits; landlines 11 (area code 02x and an 8-digit number).
-    if not re.fullmatch(r"0\d{9,10}", digits):
+    if not re.fullmatch(r"0\d{9}|02\d{9}", digits):
         raise ValidationError(
             _("Số điện thoại phải gồm 10 hoặc 11 chữ số, bắt đầu bằng 0 (hoặc +84)."),
             code="phone",

@@ -145,11 +145,6 @@ def test_a_landline_number_is_accepted(province, phone):
     assert Applicant.objects.get(pk=dossier.applicant_id).phone == phone
 
 
-@pytest.mark.xfail(
-    reason="BUG: validate_phone accepts any 11 digits after 0 (regex 0\\d{9,10}); only landlines "
-    "(area code 02x) have 11 digits, so a mistyped mobile number like 09051234567 passes",
-    strict=True,
-)
 @pytest.mark.parametrize("phone", ["09051234567", "+849051234567", "01234567890"])
 def test_an_eleven_digit_number_must_be_a_landline(province, phone):
     assert set(_errors(person(phone=phone))) == {"phone"}

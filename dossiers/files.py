@@ -12,6 +12,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 ALLOWED_TYPES = {"application/pdf", "image/jpeg", "image/png"}
@@ -36,8 +37,8 @@ def check_size(upload: UploadedFile) -> None:
     limit = settings.MOTCUA["MAX_UPLOAD_BYTES"]
     if upload.size > limit:
         raise ValidationError(
-            _("Tệp “%(name)s” lớn hơn giới hạn %(mb)s MB.")
-            % {"name": upload.name, "mb": limit // (1024 * 1024)},
+            _("Tệp “%(name)s” lớn hơn giới hạn %(limit)s.")
+            % {"name": upload.name, "limit": filesizeformat(limit)},
             code="file_size",
         )
     if upload.size == 0:

@@ -39,12 +39,12 @@ class Command(BaseCommand):
     def handle(self, *args, if_empty: bool = False, dossiers: int = 0, **options) -> None:
         if dossiers < 0:
             raise CommandError("--dossiers must be 0 or more")
+        if if_empty and Procedure.objects.exists():
+            # make run on a database in use: leave it exactly as it is.
+            self.stdout.write("motcua: the database already holds data; demo not loaded again")
+            return
         if dossiers and ProcessTemplate.objects.filter(is_demo=True).exists():
             self.stdout.write("motcua: demo province already loaded; adding dossiers only")
-        elif if_empty and Procedure.objects.exists():
-            self.stdout.write("motcua: the database already holds data; demo not loaded again")
-            if not dossiers:
-                return
         else:
             self._load()
         if dossiers:

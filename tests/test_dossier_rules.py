@@ -731,3 +731,22 @@ def test_a_delegation_from_a_non_leader_gives_no_right(province):
     dossier = receive(province)
     with pytest.raises(PermissionDenied):
         record(province, dossier, local(2026, 11, 10, 9), who=province.deputy)
+
+
+def test_reception_guidance_needs_a_reason(province):
+    with pytest.raises(RuleViolation, match="nêu lý do"):
+        guide_supplement_at_reception(
+            actor=actor(province.officer), procedure=province.procedure, applicant=applicant(),
+            items=[item(province, 0)], reason="  ", at=MON,
+        )  # fmt: skip
+    assert not Dossier.objects.exists()
+
+
+def test_only_the_applicant_or_the_counter_provides_a_supplement(province):
+    dossier = _paused(province, "supplement")
+    with pytest.raises(PermissionDenied):
+        provide_supplement(
+            actor=Actor.system(), dossier=dossier, components=[components(province)[1]],
+            at=local(2026, 11, 5, 9, 0),
+        )  # fmt: skip
+    assert fresh(dossier).status == Status.AWAITING_SUPPLEMENT

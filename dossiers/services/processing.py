@@ -295,6 +295,8 @@ def provide_supplement(
     officer = None
     if actor.official is not None:
         officer = require_role(actor, Role.COUNTER_OFFICER, dossier.receiving_agency)
+    elif actor.role != "applicant":
+        raise PermissionDenied(_("Chỉ người nộp hồ sơ hoặc bộ phận một cửa mới nộp bổ sung."))
     supplement = getattr(dossier, "supplement", None)
     if supplement is None or supplement.stage != SupplementRequest.Stage.PROCESSING:
         raise RuleViolation(_("Hồ sơ không có yêu cầu bổ sung trong quá trình giải quyết."))

@@ -310,8 +310,8 @@ def guide_supplement_at_reception(
         require_role(actor, Role.COUNTER_OFFICER, officer.unit.agency)
     before = dossier.status if dossier else ""
     status = next_status(dossier, Move.GUIDE_SUPPLEMENT)
-    if not items:
-        raise RuleViolation(_("Phải liệt kê đầy đủ các giấy tờ cần bổ sung."))
+    if not items or not reason.strip():
+        raise RuleViolation(_("Phải liệt kê đầy đủ các giấy tờ cần bổ sung và nêu lý do."))
     if dossier is None:
         dossier = _counter_dossier(officer, procedure, applicant, status, at)
     dossier.status = status

@@ -8,7 +8,7 @@ from fractions import Fraction
 from catalog.models import Procedure, ProcessStep, ProcessTemplate, RequiredDocument
 from demo.histories.minutes import WorkingMinutes
 from dossiers import services
-from dossiers.services.reception import _process_for, _processing_agency
+from dossiers.services.reception import process_for, processing_agency_for
 from org.models import Agency, OrgUnit
 from workdays import clock
 
@@ -50,20 +50,20 @@ class Catalog:
         return self._steps[template.pk]
 
     def process_for(self, procedure: Procedure, agency: Agency) -> ProcessTemplate | None:
-        """reception._process_for, asked once per procedure unless some of its processes
+        """reception.process_for, asked once per procedure unless some of its processes
         are meant for one agency only."""
         if procedure.pk not in self._specific:
             specific = procedure.processes.filter(agency__isnull=False).exists()
             self._specific[procedure.pk] = specific
         key = (procedure.pk, agency.pk if self._specific[procedure.pk] else None)
         if key not in self._process:
-            self._process[key] = _process_for(procedure, agency)
+            self._process[key] = process_for(procedure, agency)
         return self._process[key]
 
     def auto_processing(self, procedure: Procedure, receiving: Agency) -> Agency:
         key = (procedure.pk, receiving.pk)
         if key not in self._auto:
-            self._auto[key] = _processing_agency(procedure, receiving, None)
+            self._auto[key] = processing_agency_for(procedure, receiving, None)
         return self._auto[key]
 
     def allotment(self, step: ProcessStep) -> tuple[Fraction, clock.Unit]:

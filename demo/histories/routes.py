@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from catalog.models import Procedure, ProcessTemplate, RequiredDocument
 from demo.histories.caches import Catalog
 from demo.histories.constants import PROCESS_ROLES
-from dossiers.services.reception import _processing_agency
+from dossiers.services.reception import processing_agency_for
 from org.models import Agency
 
 
@@ -80,8 +80,8 @@ def _route(procedure: Procedure, linked: Agency, centres, committees) -> Route |
         receiving, processing = centres.get(linked.territory_id), linked
     if receiving is None or processing is None:
         return None
-    # What reception._processing_agency answers; a linked centre is its own answer.
-    auto = receiving if receiving is linked else _processing_agency(procedure, receiving, None)
+    # What reception.processing_agency_for answers; a linked centre is its own answer.
+    auto = receiving if receiving is linked else processing_agency_for(procedure, receiving, None)
     return Route(
         procedure=procedure,
         receiving=receiving,

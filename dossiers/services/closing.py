@@ -29,7 +29,7 @@ from dossiers.services.core import (
     save_changed,
     work_calendar,
 )
-from dossiers.services.reception import ComponentData, _inspect_components, save_components
+from dossiers.services.reception import ComponentData, inspect_components, save_components
 from notifications.services import notify_applicant
 from org.models import Role
 
@@ -80,7 +80,7 @@ def record_result(
     before = dossier.status
     dossier.status = next_status(dossier, Move.RECORD_RESULT)
     files = files or []
-    _inspect_components(files)
+    inspect_components(files)
     result = Result.objects.create(
         dossier=dossier, outcome=Result.Outcome.APPROVED, number=number,
         issued_on=issued_on or timezone.localdate(at), signer=signer, on_behalf_of=behalf,

@@ -32,7 +32,13 @@ from dossiers.services.core import (
     save_changed,
     work_calendar,
 )
-from dossiers.services.reception import ComponentData, next_code, save_components
+from dossiers.services.reception import (
+    ComponentData,
+    inspect_components,
+    next_code,
+    process_for,
+    save_components,
+)
 from notifications.services import notify_applicant, notify_officials
 from org.models import Agency, Official, Role
 from workdays import clock
@@ -303,9 +309,7 @@ def provide_supplement(
     if not components:
         raise RuleViolation(_("Chưa có giấy tờ bổ sung nào."))
     before = _require_status(dossier, Move.SUPPLEMENT_PROVIDED)
-    from dossiers.services.reception import _inspect_components
-
-    _inspect_components(components)
+    inspect_components(components)
     save_components(dossier, components, Document.Role.SUPPLEMENT, officer, at)
     supplement.fulfilled_at = at
     supplement.save(update_fields=["fulfilled_at"])
@@ -395,16 +399,14 @@ def transfer_dossier(
         child, move=Move.TRANSFER, actor=actor, at=at, before="", note=note,
         data={"from": dossier.code, "due_at": child.due_at.isoformat()},
     )  # fmt: skip
-    child.save()
+    save_changed(child, "due_at", "original_due_at", "clock_start", "current_step")
     return child
 
 
 def _transfer_child(dossier: Dossier, to_agency: Agency, at: dt.datetime) -> Dossier:
-    from dossiers.services.reception import _process_for
-
     child = Dossier.objects.create(
         code=next_code(to_agency, timezone.localdate(at)), procedure=dossier.procedure,
-        process=_process_for(dossier.procedure, to_agency), receiving_agency=to_agency,
+        process=process_for(dossier.procedure, to_agency), receiving_agency=to_agency,
         processing_agency=to_agency, applicant=dossier.applicant, channel=dossier.channel,
         delivery=dossier.delivery, status=next_status(None, Move.TRANSFER),
         transferred_from=dossier, received_at=at,

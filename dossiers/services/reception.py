@@ -29,6 +29,7 @@ from dossiers.services.core import (
     now_or,
     require_official,
     require_role,
+    save_changed,
     work_calendar,
 )
 from notifications.services import notify_applicant
@@ -99,7 +100,7 @@ def next_code(agency: Agency, day: dt.date) -> str:
     return f"{agency.exchange_code}-{day:%y%m%d}-{number:04d}"
 
 
-def _inspect_components(components: list[ComponentData]) -> None:
+def inspect_components(components: list[ComponentData]) -> None:
     """Check every file before writing anything, so one bad file loses nothing else."""
     for component in components:
         if component.file is not None and not component.inspected:
@@ -152,7 +153,7 @@ def require_mandatory(procedure: Procedure, components: list[ComponentData]) -> 
         )
 
 
-def _process_for(procedure: Procedure, agency: Agency) -> ProcessTemplate | None:
+def process_for(procedure: Procedure, agency: Agency) -> ProcessTemplate | None:
     processes = procedure.processes.filter(agency__isnull=True) | procedure.processes.filter(
         agency=agency
     )
@@ -160,7 +161,7 @@ def _process_for(procedure: Procedure, agency: Agency) -> ProcessTemplate | None
     return processes.order_by(F("agency").desc(nulls_last=True), "pk").first()
 
 
-def _processing_agency(procedure: Procedure, receiving: Agency, chosen: Agency | None) -> Agency:
+def processing_agency_for(procedure: Procedure, receiving: Agency, chosen: Agency | None) -> Agency:
     if chosen is not None:
         return chosen
     handlers = list(procedure.agencies.all())
@@ -178,7 +179,7 @@ def _new_dossier(
     return Dossier.objects.create(
         code=next_code(receiving, timezone.localdate(at)),
         procedure=procedure,
-        process=_process_for(procedure, processing),
+        process=process_for(procedure, processing),
         receiving_agency=receiving,
         processing_agency=processing,
         applicant=applicant,
@@ -189,6 +190,10 @@ def _new_dossier(
         submitted_at=at if channel == Channel.ONLINE else None,
         fee_amount=procedure.fee_amount,
     )
+
+
+# What reception sets on the dossier when the legal clock starts.
+CLOCK_FIELDS = ("received_at", "clock_start", "due_at", "original_due_at", "current_step")
 
 
 def _start_clock(dossier: Dossier, officer: Official | None, at: dt.datetime) -> None:
@@ -214,9 +219,9 @@ def receive_dossier(
     require_role(actor, Role.COUNTER_OFFICER, receiving)
     status = next_status(None, Move.RECEIVE)
     require_mandatory(procedure, components)
-    _inspect_components(components)
+    inspect_components(components)
     person = find_or_create_applicant(applicant)
-    processing = _processing_agency(procedure, receiving, processing_agency)
+    processing = processing_agency_for(procedure, receiving, processing_agency)
     dossier = _new_dossier(
         procedure=procedure, applicant=person, receiving=receiving, processing=processing,
         channel=channel, delivery=delivery, delivery_address=delivery_address, status=status,
@@ -229,7 +234,7 @@ def receive_dossier(
         data={"code": dossier.code, "due_at": dossier.due_at.isoformat(),
               "components": len(components)},
     )  # fmt: skip
-    dossier.save()
+    save_changed(dossier, *CLOCK_FIELDS)
     notify_applicant(event)
     return dossier
 
@@ -245,11 +250,11 @@ def submit_online(
     if actor.official is not None:
         raise RuleViolation(_("Nộp trực tuyến do người nộp hồ sơ thực hiện trên cổng."))
     status = next_status(None, Move.SUBMIT)
-    _inspect_components(components)
+    inspect_components(components)
     person = find_or_create_applicant(applicant)
     dossier = _new_dossier(
         procedure=procedure, applicant=person, receiving=receiving_agency,
-        processing=_processing_agency(procedure, receiving_agency, None),
+        processing=processing_agency_for(procedure, receiving_agency, None),
         channel=Channel.ONLINE, delivery=delivery, delivery_address=delivery_address,
         status=status, at=at,
     )  # fmt: skip
@@ -257,7 +262,7 @@ def submit_online(
     event = append_event(
         dossier, move=Move.SUBMIT, actor=actor, at=at, before="", data={"code": dossier.code}
     )
-    dossier.save()
+    save_changed(dossier)
     notify_applicant(event)
     return dossier
 
@@ -282,14 +287,14 @@ def receive_submitted(
     components = components or []
     _require_complete(dossier, components)
     if components:
-        _inspect_components(components)
+        inspect_components(components)
         save_components(dossier, components, Document.Role.COMPONENT, officer, at)
     _start_clock(dossier, officer, at)
     event = append_event(
         dossier, move=Move.RECEIVE, actor=actor, at=at, before=before,
         data={"code": dossier.code, "due_at": dossier.due_at.isoformat()},
     )  # fmt: skip
-    dossier.save()
+    save_changed(dossier, "status", *CLOCK_FIELDS)
     notify_applicant(event)
     return dossier
 
@@ -323,7 +328,7 @@ def guide_supplement_at_reception(
         dossier, move=Move.GUIDE_SUPPLEMENT, actor=actor, at=at, before=before, note=reason,
         data={"items": items_payload(items)},
     )  # fmt: skip
-    dossier.save()
+    save_changed(dossier, "status")
     notify_applicant(event)
     return dossier
 
@@ -334,7 +339,7 @@ def _counter_dossier(officer, procedure, applicant, status, at) -> Dossier:
     receiving = officer.unit.agency
     return _new_dossier(
         procedure=procedure, applicant=find_or_create_applicant(applicant), receiving=receiving,
-        processing=_processing_agency(procedure, receiving, None), channel=Channel.IN_PERSON,
+        processing=processing_agency_for(procedure, receiving, None), channel=Channel.IN_PERSON,
         delivery=Delivery.COUNTER, delivery_address="", status=status, at=at,
     )  # fmt: skip
 
@@ -365,7 +370,7 @@ def refuse_reception(
         dossier, move=Move.REFUSE_RECEPTION, actor=actor, at=at, before=before, note=reason,
         data={"competent_agency": competent_agency},
     )  # fmt: skip
-    dossier.save()
+    save_changed(dossier, "status", "finished_at")
     notify_applicant(event)
     return dossier
 

@@ -198,6 +198,11 @@ def check_record(record: object, known_levels: set[str]) -> list[str]:
 def check_records(records: Iterable[tuple[str, object]]) -> tuple[list[dict], list[RowError]]:
     """Check all records; report duplicates of the same code in one file as errors too."""
     known_levels = set(AdministrativeLevel.objects.values_list("code", flat=True))
+    # A version that dossiers were received under is a legal fact of those dossiers: it is
+    # never rewritten in place (a changed procedure is published as a new version).
+    in_use = set(
+        Procedure.objects.filter(dossiers__isnull=False).values_list("national_code", flat=True)
+    )
     good: list[dict] = []
     errors: list[RowError] = []
     seen: dict[str, str] = {}
@@ -208,6 +213,11 @@ def check_records(records: Iterable[tuple[str, object]]) -> tuple[list[dict], li
             problems.append(
                 _("mã thủ tục %(code)s trùng với %(other)s") % {"code": code, "other": seen[code]}
             )
+        if code in in_use:
+            problems.append(
+                _("thủ tục %(code)s đã có hồ sơ tiếp nhận theo phiên bản hiện hành; không sửa "
+                  "tại chỗ được, hãy công bố phiên bản mới") % {"code": code}
+            )  # fmt: skip
         seen.setdefault(code, where)
         errors.extend(RowError(where, p) for p in problems)
         if not problems:

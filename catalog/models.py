@@ -1,8 +1,9 @@
 """The procedure catalogue: fields, procedures and their versions, documents, internal processes.
 
 A procedure is versioned: when the law changes, a new version is published and the old one gets
-an end date. Dossiers keep the version they were received under, so nothing here is edited in
-place once a version is in use (the dossier engine enforces it).
+an end date. Dossiers keep the version they were received under, so a version in use must not be
+edited in place: the catalogue import refuses to (catalog.exchange); the admin does not stop it
+yet (docs/architecture.md, "Known gaps").
 """
 
 from __future__ import annotations

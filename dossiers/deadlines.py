@@ -47,21 +47,34 @@ def warn_due_soon(now: dt.datetime | None = None) -> int:
             finished_at__isnull=True, warned_at__isnull=True, due_at__lte=horizon
         )
         .exclude(dossier__status__in=sorted(CLOCK_STOPPED))
-        .select_related("dossier", "unit", "assignee__user")
+        .select_related(
+            "dossier__procedure", "dossier__processing_agency", "unit", "assignee__user"
+        )
     )
     for run in runs.iterator(chunk_size=500):
         with transaction.atomic():
-            if StepRun.objects.filter(pk=run.pk, warned_at__isnull=True).update(warned_at=now):
+            # Re-check in the update: a move may have finished the step or moved its due moment
+            # since the read (it resets warned_at when it does).
+            fresh = StepRun.objects.filter(
+                pk=run.pk, warned_at__isnull=True, finished_at__isnull=True,
+                due_at=run.due_at,
+            ).exclude(dossier__status__in=sorted(CLOCK_STOPPED))  # fmt: skip
+            if fresh.update(warned_at=now):
                 slot = f"step{run.pk}@{int(run.due_at.timestamp())}"
                 notify_officials(run.dossier, _recipients(run), "due_soon", slot=slot)
                 count += 1
     running = sorted(OPEN - CLOCK_STOPPED)
     dossiers = Dossier.objects.filter(
         status__in=running, warned_at__isnull=True, due_at__lte=horizon
-    ).select_related("current_step__unit", "current_step__assignee__user", "procedure")
+    ).select_related(
+        "current_step__unit", "current_step__assignee__user", "procedure", "processing_agency"
+    )
     for dossier in dossiers.iterator(chunk_size=500):
         with transaction.atomic():
-            if Dossier.objects.filter(pk=dossier.pk, warned_at__isnull=True).update(warned_at=now):
+            fresh = Dossier.objects.filter(
+                pk=dossier.pk, warned_at__isnull=True, status__in=running, due_at=dossier.due_at
+            )
+            if fresh.update(warned_at=now):
                 recipients = _recipients(dossier.current_step)
                 slot = f"dossier@{int(dossier.due_at.timestamp())}"
                 notify_officials(dossier, recipients, "due_soon", slot=slot)

@@ -114,7 +114,7 @@ def deliver(notification_id: int) -> str:
         message.send()
     except Exception as exc:  # any transport error: retry later
         failed = row.attempts >= settings.MOTCUA["OUTBOX_MAX_ATTEMPTS"]
-        Notification.objects.filter(pk=row.pk).update(
+        Notification.objects.filter(pk=row.pk, claimed_at=row.claimed_at).update(
             status=Notification.Status.FAILED if failed else Notification.Status.PENDING,
             last_error=str(exc)[:2000],
         )

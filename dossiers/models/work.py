@@ -55,6 +55,12 @@ class StepRun(models.Model):
                 condition=models.Q(finished_at__isnull=True),
                 name="steprun_open_by_assignee",
             ),
+            # The deadline-warning job: open, not yet warned step runs by due moment.
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(finished_at__isnull=True, warned_at__isnull=True),
+                name="steprun_to_warn",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -54,7 +54,13 @@ class Actor:
 
 
 def now_or(at: dt.datetime | None) -> dt.datetime:
-    return at or timezone.now()
+    """The moment of a move; a naive one is refused (it would be hashed in the server's zone
+    and read back in another, breaking the event chain)."""
+    if at is None:
+        return timezone.now()
+    if timezone.is_naive(at):
+        raise ValueError("dossier moves need an aware datetime (with a time zone)")
+    return at
 
 
 def lock(dossier: Dossier | int) -> Dossier:

@@ -65,8 +65,11 @@ class ComponentData:
     inspected: dict = field(default_factory=dict)
 
 
-def find_or_create_applicant(data: ApplicantData | Applicant) -> Applicant:
-    """By personal ID or tax code; new details update the stored ones (the latest wins)."""
+def find_or_create_applicant(
+    data: ApplicantData | Applicant, *, update_existing: bool = True
+) -> Applicant:
+    """By personal ID or tax code. At the counter, where an officer checked the papers, new
+    details update the stored ones; an unverified online submission never changes them."""
     if isinstance(data, Applicant):
         return data
     candidate = Applicant(**data.__dict__)
@@ -80,6 +83,8 @@ def find_or_create_applicant(data: ApplicantData | Applicant) -> Applicant:
     if existing is None:
         candidate.save()
         return candidate
+    if not update_existing:
+        return existing
     for name, value in candidate.__dict__.items():
         if not name.startswith("_") and name != "id" and value not in ("", None):
             setattr(existing, name, value)
@@ -143,6 +148,16 @@ def _require_complete(dossier: Dossier, components: list[ComponentData]) -> None
         for pk in dossier.documents.values_list("required_document_id", flat=True)
     ]
     require_mandatory(dossier.procedure, [*held, *components])
+
+
+def require_receivable(procedure: Procedure, at: dt.datetime) -> None:
+    """Only a version in force with a known legal time can start a legal clock."""
+    if not Procedure.objects.current(timezone.localdate(at)).filter(pk=procedure.pk).exists():
+        raise RuleViolation(_("Phiên bản thủ tục này không còn hoặc chưa có hiệu lực."))
+    if not procedure.has_legal_time:
+        raise RuleViolation(
+            _("Thủ tục chưa có thời hạn giải quyết đã xác minh; quản trị cần rà soát trước.")
+        )
 
 
 def require_mandatory(procedure: Procedure, components: list[ComponentData]) -> None:
@@ -218,6 +233,7 @@ def receive_dossier(
     receiving = officer.unit.agency
     require_role(actor, Role.COUNTER_OFFICER, receiving)
     status = next_status(None, Move.RECEIVE)
+    require_receivable(procedure, at)
     require_mandatory(procedure, components)
     inspect_components(components)
     person = find_or_create_applicant(applicant)
@@ -250,8 +266,9 @@ def submit_online(
     if actor.official is not None:
         raise RuleViolation(_("Nộp trực tuyến do người nộp hồ sơ thực hiện trên cổng."))
     status = next_status(None, Move.SUBMIT)
+    require_receivable(procedure, at)
     inspect_components(components)
-    person = find_or_create_applicant(applicant)
+    person = find_or_create_applicant(applicant, update_existing=False)
     dossier = _new_dossier(
         procedure=procedure, applicant=person, receiving=receiving_agency,
         processing=processing_agency_for(procedure, receiving_agency, None),

@@ -68,6 +68,27 @@ def _signer(actor: Actor, dossier: Dossier, at: dt.datetime):
     )
 
 
+def _conclude(
+    dossier: Dossier, *, move: Move, actor: Actor, at: dt.datetime, before: str, signer,
+    behalf, outcome: str, issued_on: dt.date, note: str, number: str = "",
+    data: dict | None = None,
+) -> Result:  # fmt: skip
+    """What a signed result and a reasoned refusal share: the Result row, the end of
+    processing (and the counter's return step), the event and the applicant's notification."""
+    result = Result.objects.create(
+        dossier=dossier, outcome=outcome, number=number, issued_on=issued_on, signer=signer,
+        on_behalf_of=behalf, reason=note, recorded_at=at,
+    )  # fmt: skip
+    _finish_processing(dossier, at)
+    event = append_event(
+        dossier, move=move, actor=actor, at=at, before=before, on_behalf_of=behalf, note=note,
+        data=data,
+    )  # fmt: skip
+    save_changed(dossier, "status", "finished_at", "current_step")
+    notify_applicant(event)
+    return result
+
+
 @transaction.atomic
 def record_result(
     *, actor: Actor, dossier: Dossier, number: str = "", issued_on: dt.date | None = None,
@@ -81,20 +102,13 @@ def record_result(
     dossier.status = next_status(dossier, Move.RECORD_RESULT)
     files = files or []
     inspect_components(files)
-    result = Result.objects.create(
-        dossier=dossier, outcome=Result.Outcome.APPROVED, number=number,
-        issued_on=issued_on or timezone.localdate(at), signer=signer, on_behalf_of=behalf,
-        reason=note, recorded_at=at,
-    )  # fmt: skip
     save_components(dossier, files, Document.Role.RESULT, signer, at)
-    _finish_processing(dossier, at)
-    event = append_event(
-        dossier, move=Move.RECORD_RESULT, actor=actor, at=at, before=before, on_behalf_of=behalf,
-        note=note, data={"number": number, "late": at > dossier.due_at, "files": len(files)},
+    return _conclude(
+        dossier, move=Move.RECORD_RESULT, actor=actor, at=at, before=before, signer=signer,
+        behalf=behalf, outcome=Result.Outcome.APPROVED, number=number,
+        issued_on=issued_on or timezone.localdate(at), note=note,
+        data={"number": number, "late": at > dossier.due_at, "files": len(files)},
     )  # fmt: skip
-    save_changed(dossier, "status", "finished_at", "current_step")
-    notify_applicant(event)
-    return result
 
 
 @transaction.atomic
@@ -109,18 +123,11 @@ def refuse_dossier(
         raise RuleViolation(_("Phải nêu rõ lý do từ chối giải quyết."))
     before = dossier.status
     dossier.status = next_status(dossier, Move.REFUSE)
-    result = Result.objects.create(
-        dossier=dossier, outcome=Result.Outcome.REFUSED, issued_on=timezone.localdate(at),
-        signer=signer, on_behalf_of=behalf, reason=reason, recorded_at=at,
-    )  # fmt: skip
-    _finish_processing(dossier, at)
-    event = append_event(
-        dossier, move=Move.REFUSE, actor=actor, at=at, before=before, on_behalf_of=behalf,
+    return _conclude(
+        dossier, move=Move.REFUSE, actor=actor, at=at, before=before, signer=signer,
+        behalf=behalf, outcome=Result.Outcome.REFUSED, issued_on=timezone.localdate(at),
         note=reason,
     )  # fmt: skip
-    save_changed(dossier, "status", "finished_at", "current_step")
-    notify_applicant(event)
-    return result
 
 
 @transaction.atomic

@@ -265,8 +265,12 @@ class Official(models.Model):
     def agency(self) -> Agency:
         return self.unit.agency
 
+    def role_codes(self) -> set[str]:
+        """The codes of the roles held (uses prefetched rows when there are any)."""
+        return {r.role for r in self.roles.all()}
+
     def has_role(self, role: str) -> bool:
-        return any(r.role == role for r in self.roles.all())
+        return role in self.role_codes()
 
 
 class OfficialRole(models.Model):

@@ -130,10 +130,6 @@ def items_payload(items: list[dict]) -> list[dict]:
 # ---------------------------------------------------------------- rights
 
 
-def _roles(official: Official) -> set[str]:
-    return {r.role for r in official.roles.all()}
-
-
 def require_official(actor: Actor) -> Official:
     if actor.official is None or not actor.official.is_active:
         raise PermissionDenied(_("Chỉ cán bộ đang công tác mới thực hiện được thao tác này."))
@@ -143,7 +139,7 @@ def require_official(actor: Actor) -> Official:
 def require_role(actor: Actor, role: str, agency: Agency) -> Official:
     """The actor must hold `role` and work in `agency`."""
     official = require_official(actor)
-    if role not in _roles(official) or official.unit.agency_id != agency.pk:
+    if role not in official.role_codes() or official.unit.agency_id != agency.pk:
         raise PermissionDenied(
             _("Bạn không có quyền “%(role)s” tại %(agency)s.")
             % {"role": Role(role).label, "agency": agency.name}
@@ -156,7 +152,7 @@ def leader_or_delegate(
 ) -> tuple[Official, Official | None]:
     """(signer, on whose behalf): a leader of the agency, or a delegate of one (B8)."""
     official = require_official(actor)
-    if Role.LEADER in _roles(official) and official.unit.agency_id == agency.pk:
+    if Role.LEADER in official.role_codes() and official.unit.agency_id == agency.pk:
         return official, None
     delegations = Delegation.objects.filter(
         delegate=official,

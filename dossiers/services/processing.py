@@ -71,7 +71,7 @@ def assign_step(
     dossier = lock(dossier)
     run = steps.require_current(dossier)
     head = require_official(actor)
-    roles = {r.role for r in head.roles.all()}
+    roles = head.role_codes()
     same_unit = head.unit_id == run.unit_id and Role.HEAD in roles
     agency_leader = head.unit.agency_id == run.agency_id and Role.LEADER in roles
     if not (same_unit or agency_leader):
@@ -207,7 +207,7 @@ def answer_consultation(
     dossier = lock(consultation.dossier_id)
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
     official = require_official(actor)
-    roles = {r.role for r in official.roles.all()}
+    roles = official.role_codes()
     if official.unit.agency_id != consultation.agency_id or not roles & {
         Role.SPECIALIST,
         Role.HEAD,
@@ -353,7 +353,7 @@ def resume_after_payment(
     dossier = lock(dossier)
     official = require_official(actor)
     run = dossier.current_step
-    is_counter = Role.COUNTER_OFFICER in {r.role for r in official.roles.all()} and (
+    is_counter = Role.COUNTER_OFFICER in official.role_codes() and (
         official.unit.agency_id == dossier.receiving_agency_id
     )
     if not (is_counter or (run is not None and run.assignee_id == official.pk)):
@@ -378,7 +378,7 @@ def transfer_dossier(
     at = now_or(at)
     dossier = lock(dossier)
     official = require_official(actor)
-    roles = {r.role for r in official.roles.all()}
+    roles = official.role_codes()
     if official.unit.agency_id != dossier.processing_agency_id or not roles & {
         Role.HEAD,
         Role.LEADER,

@@ -104,7 +104,7 @@ def unit_of_step(dossier: Dossier, step: ProcessStep) -> OrgUnit:
 
 def check_can_take(official: Official, step: ProcessStep, unit: OrgUnit) -> None:
     """Who may hold a step: an active official of the step's unit with the step's role."""
-    roles = {r.role for r in official.roles.all()}
+    roles = official.role_codes()
     if official.unit_id != unit.pk or step.role not in roles or not official.is_active:
         raise RuleViolation(
             _(

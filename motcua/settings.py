@@ -29,6 +29,10 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "django_htmx",
     "org",
     "dossiers",
     "notifications",
@@ -36,6 +40,17 @@ INSTALLED_APPS = [
     "catalog",
     "demo",
     "portal",
+    "access",
+    "backoffice",
+    "paperwork",
+    "stats",
+    "service_index",
+    "oversight",
+    "citizens",
+    "applications",
+    "intake",
+    "tracking",
+    "ratings",
 ]
 
 MIDDLEWARE = [
@@ -46,9 +61,26 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: turns a lockout into its response.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes first: it counts failures and refuses locked-out sign-ins before a password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("MOTCUA_LOCKOUT_FAILURES", 5, minimum=1)
+# Hours a locked-out (user name, address) pair waits.
+AXES_COOLOFF_TIME = env_int("MOTCUA_LOCKOUT_MINUTES", 15, minimum=1) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+LOGIN_URL = "access:sign_in"
 
 ROOT_URLCONF = "motcua.urls"
 WSGI_APPLICATION = "motcua.wsgi.application"

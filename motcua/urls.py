@@ -1,10 +1,20 @@
-"""URL map: public portal at the root, admin under /quan-tri/."""
+"""URL map: public portal at the root, officials under /can-bo/, admin under /quan-tri/."""
 
 from django.contrib import admin
 from django.urls import include, path
 
+from motcua.api import api
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("quan-tri/", admin.site.urls),
+    path("api/", api.urls),
+    path("can-bo/", include("access.urls")),
+    path("can-bo/", include("backoffice.urls")),
+    path("giam-sat/", include("oversight.urls")),
+    path("tai-khoan/", include("citizens.urls")),
+    path("nop-truc-tuyen/", include("applications.urls")),
+    path("tra-cuu/", include("tracking.urls")),
+    path("danh-gia/", include("ratings.urls")),
     path("", include("portal.urls")),
 ]

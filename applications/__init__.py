@@ -1,0 +1,3 @@
+"""Online applications from the public portal: drafts, components, submission, online supplements,
+the personal document store.
+"""

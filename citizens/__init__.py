@@ -1,0 +1,3 @@
+"""Citizen and business accounts of the public portal: sign-up, sign-in (local or OpenID Connect),
+profile.
+"""

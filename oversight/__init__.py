@@ -1,0 +1,1 @@
+"""Dashboards, accountability figures and periodic reports for overseers, leaders and heads."""

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class ServiceIndexConfig(AppConfig):
+    name = "service_index"

@@ -1,0 +1,3 @@
+"""Summary counts of dossier handling, kept by the same transactions that move dossiers, and their
+rebuild.
+"""

@@ -31,8 +31,8 @@ format: install ## Apply ruff formatting and safe fixes
 bench: install ## Benchmarks (FULL=1 for the full sizes)
 	@if [ -x bench/run ]; then FULL=$(FULL) bench/run; else echo "bench: none yet"; fi
 
-messages: install ## Extract translatable strings into locale/en (needs GNU gettext)
-	@$(PY) manage.py makemessages -l en --no-obsolete -i ".venv/*" -i ".tools/*" -i "var/*"
+messages: install ## Refresh locale/en from the code and locale/en/pending/*.json (needs GNU gettext)
+	@PY=$(PY) scripts/messages
 
 clean: ## Remove the virtualenvs and generated files (keeps var/ data)
 	rm -rf $(VENV) .tools staticfiles

@@ -1,0 +1,3 @@
+"""Reception and queues (/can-bo/...)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The dossier page and its actions (/can-bo/ho-so/<code>/...)."""
+
+urlpatterns: list = []

@@ -1,7 +1,10 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from access import views
 
 app_name = "access"
 urlpatterns = [
-    path("dang-nhap/", auth_views.LoginView.as_view(), name="sign_in"),
+    path("dang-nhap/", views.sign_in, name="sign_in"),
+    path("xac-thuc/", views.second_factor, name="second_factor"),
+    path("dang-xuat/", views.sign_out, name="sign_out"),
 ]

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from catalog.models import ProcessStep, TimeUnit
 from catalog.processes import check_process, hours_per_working_day, validate_process
 from tests import factories
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -215,8 +216,7 @@ class _FormValues(HTMLParser):
 @pytest.fixture
 def admin_client(client, django_user_model):
     admin = django_user_model.objects.create_superuser("quantri", "qt@example.test", "x-Pass-123")
-    client.force_login(admin)
-    return client
+    return sign_in(client, admin)
 
 
 @pytest.fixture

@@ -123,3 +123,21 @@ def test_sessions_expire(client, staff):
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
     client.post("/can-bo/dang-xuat/")
     assert client.get(ADMIN).status_code == 302
+
+
+def test_demo_code_prints_what_an_app_would_show_and_only_for_demo_accounts(client, db):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from demo.province import STAFF
+
+    username = STAFF[0][0]
+    get_user_model().objects.create_user(username, "d@example.test", "x-Pass-123", is_staff=True)
+    _password(client, username=username)  # creates the device being enrolled
+    out = StringIO()
+    call_command("demo_code", username, stdout=out)
+    response = client.post(SECOND, {"code": out.getvalue().strip()})
+    assert response.status_code == 302 and _signed_in_with_both_factors(client)
+    with pytest.raises(CommandError):
+        call_command("demo_code", "quantri-that")

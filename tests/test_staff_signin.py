@@ -134,7 +134,8 @@ def test_demo_code_prints_what_an_app_would_show_and_only_for_demo_accounts(clie
 
     username = STAFF[0][0]
     get_user_model().objects.create_user(username, "d@example.test", "x-Pass-123", is_staff=True)
-    _password(client, username=username)  # creates the device being enrolled
+    _password(client, username=username)
+    client.get(SECOND)  # the enrolment page creates the device
     out = StringIO()
     call_command("demo_code", username, stdout=out)
     response = client.post(SECOND, {"code": out.getvalue().strip()})

@@ -27,6 +27,6 @@ class Command(BaseCommand):
             raise CommandError(f"{username!r} is not a demo account.")
         device = TOTPDevice.objects.filter(user=user).order_by("-confirmed").first()
         if device is None:
-            raise CommandError("Open the second-factor page once (after the password): that creates the device.")
+            raise CommandError("Open the second-factor page once: that creates the device.")
         code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
         self.stdout.write(f"{code:0{device.digits}d}")

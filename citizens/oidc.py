@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import jwt
 import requests
 from django.conf import settings
 from django.contrib import messages
@@ -95,7 +96,29 @@ class CitizenOIDCBackend(OIDCAuthenticationBackend):
         except requests.RequestException:
             logger.exception("identity provider unreachable or refused the code")
             _refuse(request, _("Không kết nối được với nhà cung cấp định danh. Mời thử lại sau."))
-            return None
+        except SuspiciousOperation as exc:  # a token that fails our checks: no sign-in
+            logger.warning("OIDC sign-in refused: %s", exc)
+        return None
+
+    def retrieve_matching_jwk(self, token):
+        """mozilla-django-oidc needs the key id ("kid") in the token's header; a provider that
+        signs with one key may leave it out, and then its one signing key is the key."""
+        header = jwt.get_unverified_header(token)
+        if "kid" in header:
+            return super().retrieve_matching_jwk(token)
+        response = requests.get(
+            self.OIDC_OP_JWKS_ENDPOINT, timeout=self.get_settings("OIDC_TIMEOUT", None)
+        )
+        response.raise_for_status()
+        keys = [
+            key
+            for key in response.json().get("keys", [])
+            if key.get("use", "sig") == "sig"
+            and key.get("alg", header.get("alg")) == header.get("alg")
+        ]
+        if len(keys) != 1:
+            raise SuspiciousOperation("no key id in the token and not exactly one signing key")
+        return jwt.PyJWK(keys[0])
 
     def verify_token(self, token, **kwargs):
         """Also check what mozilla-django-oidc leaves out: who issued the token and for whom."""

@@ -78,10 +78,13 @@ def invite(
 ) -> BusinessInvitation:
     """Mời người đại diện: email a one-time link to the address."""
     _require_legal_representative(membership)
+    email = normalise_email(email)
     secret, token_digest = new_secret()
+    # A new invitation to the same address replaces one still pending.
+    membership.business.invitations.filter(email=email, accepted_at__isnull=True).delete()
     invitation = BusinessInvitation.objects.create(
         business=membership.business,
-        email=normalise_email(email),
+        email=email,
         role=role,
         invited_by=membership.citizen,
         token_digest=token_digest,

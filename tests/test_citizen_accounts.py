@@ -362,8 +362,11 @@ def test_register_a_business_and_invite_an_authorised_person(client):
     )
     assert BusinessMembership.objects.get().role == MemberRole.LEGAL_REPRESENTATIVE
 
-    client.post(created.url, {"email": "an@example.test", "role": MemberRole.AUTHORISED})
-    (invitation,) = mail.outbox
+    client.post(created.url, {"email": "an@example.test", "role": MemberRole.LEGAL_REPRESENTATIVE})
+    client.post(created.url, {"email": "An@example.test", "role": MemberRole.AUTHORISED})
+    assert business.invitations.count() == 1  # the second replaced the first
+    assert client.get(link_in(mail.outbox[0].body)).status_code == 400
+    invitation = mail.outbox[1]
     link = link_in(invitation.body)
     assert "Chi nhánh A" in invitation.subject
 

@@ -16,6 +16,7 @@ import jwt
 import requests
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import resolve_url
@@ -83,6 +84,7 @@ class CitizenOIDCBackend(OIDCAuthenticationBackend):
 
     def __init__(self, *args, **kwargs) -> None:
         self.config = provider_settings()
+        self.UserModel = get_user_model()  # get_user() serves sessions even once switched off
         if self.config.enabled:
             super().__init__(*args, **kwargs)
 

@@ -18,6 +18,7 @@ from citizens import services
 from citizens.models import CitizenAccount
 from citizens.oidc import CitizenOIDCBackend
 from tests.smtp_server import free_port
+from tests.test_settings_env import manage_check
 
 pytestmark = pytest.mark.django_db(transaction=True)
 START = "/tai-khoan/dinh-danh/dang-nhap/"
@@ -201,3 +202,16 @@ def _local_account(email: str, personal_id: str) -> CitizenAccount:
     services.sign_up(data, site="http://testserver/")
     account = CitizenAccount.objects.get(email=email)
     return services.confirm_sign_up(account.user)
+
+
+def test_a_client_id_without_endpoints_stops_start_up_naming_what_is_missing(tmp_path):
+    result = manage_check(tmp_path, MOTCUA_OIDC_CLIENT_ID="motcua-portal")
+    assert result.returncode != 0
+    assert "MOTCUA_OIDC_ISSUER is required when MOTCUA_OIDC_CLIENT_ID is set" in result.stderr
+
+
+def test_a_session_opened_through_the_provider_survives_switching_it_off(client, settings):
+    settings.OIDC_RP_CLIENT_ID = ""
+    account = _local_account("cuong@example.test", "048200000001")
+    client.force_login(account.user, backend="citizens.oidc.CitizenOIDCBackend")
+    assert "Phạm Cường" in client.get("/tai-khoan/").content.decode()

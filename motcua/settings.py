@@ -73,6 +73,10 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Citizens sign in by email on the portal only (they pass portal="citizen"), or through the
+    # identity provider (OpenID Connect, mozilla-django-oidc); neither ever returns an official.
+    "citizens.backends.CitizenPasswordBackend",
+    "citizens.oidc.CitizenOIDCBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("MOTCUA_LOCKOUT_FAILURES", 5, minimum=1)
 # Hours a locked-out (user name, address) pair waits.
@@ -83,6 +87,37 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "access/locked_out.html"
 OTP_TOTP_ISSUER = "motcua"
 LOGIN_URL = "access:sign_in"
+
+# Citizens' sign-in through an OpenID Connect provider (the national identity provider in
+# production). Off unless MOTCUA_OIDC_CLIENT_ID is set; then the endpoints are required.
+OIDC_RP_CLIENT_ID = env_str("MOTCUA_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("MOTCUA_OIDC_CLIENT_SECRET", "")
+OIDC_OP_ISSUER = env_str("MOTCUA_OIDC_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("MOTCUA_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("MOTCUA_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("MOTCUA_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("MOTCUA_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SCOPES = env_str("MOTCUA_OIDC_SCOPES", "openid profile email")
+OIDC_RP_SIGN_ALGO = env_str("MOTCUA_OIDC_SIGN_ALGO", "RS256")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("MOTCUA_OIDC_TIMEOUT", 10, minimum=1)
+OIDC_AUTHENTICATION_CALLBACK_URL = "citizens:oidc_callback"
+# Which claims carry the personal ID number and say that the provider verified it (an empty
+# MOTCUA_OIDC_ID_VERIFIED_CLAIM trusts every number the provider sends), and the button's name.
+OIDC_CITIZEN_ID_CLAIM = env_str("MOTCUA_OIDC_ID_CLAIM", "personal_id")
+OIDC_CITIZEN_ID_VERIFIED_CLAIM = env_str("MOTCUA_OIDC_ID_VERIFIED_CLAIM", "personal_id_verified")
+OIDC_CITIZEN_NAME_CLAIM = env_str("MOTCUA_OIDC_NAME_CLAIM", "name")
+OIDC_PROVIDER_NAME = env_str("MOTCUA_OIDC_PROVIDER_NAME", "VNeID")
+if OIDC_RP_CLIENT_ID:
+    for _name, _value in [
+        ("MOTCUA_OIDC_ISSUER", OIDC_OP_ISSUER),
+        ("MOTCUA_OIDC_AUTHORIZATION_ENDPOINT", OIDC_OP_AUTHORIZATION_ENDPOINT),
+        ("MOTCUA_OIDC_TOKEN_ENDPOINT", OIDC_OP_TOKEN_ENDPOINT),
+        ("MOTCUA_OIDC_USERINFO_ENDPOINT", OIDC_OP_USER_ENDPOINT),
+        ("MOTCUA_OIDC_JWKS_ENDPOINT", OIDC_OP_JWKS_ENDPOINT),
+    ]:
+        if not _value:
+            raise ImproperlyConfigured(f"{_name} is required when MOTCUA_OIDC_CLIENT_ID is set")
 
 ROOT_URLCONF = "motcua.urls"
 WSGI_APPLICATION = "motcua.wsgi.application"
@@ -181,6 +216,9 @@ MOTCUA = {
     "OUTBOX_MAX_ATTEMPTS": env_int("MOTCUA_OUTBOX_MAX_ATTEMPTS", 8, minimum=1),
     # Password of the demo staff accounts that `manage.py demo` creates (demo data only).
     "DEMO_PASSWORD": env_str("MOTCUA_DEMO_PASSWORD", "motcua-demo-2026"),
+    # Portal account forms (sign-up, password reset, new verification link) accepted per hour
+    # from one address, each form counted on its own.
+    "ACCOUNT_FORMS_PER_HOUR": env_int("MOTCUA_ACCOUNT_FORMS_PER_HOUR", 10, minimum=1),
 }
 
 if MOTCUA["OUTBOX_STALE_SECONDS"] <= EMAIL_TIMEOUT:

@@ -1,0 +1,1 @@
+"""Views of the account pages: thin (parse, authorise, call a service, render)."""

@@ -55,8 +55,12 @@ def _their_procedure(province):
 
 def _with_scan(procedure) -> list[ComponentData]:
     return [
-        ComponentData(name=d.name, kind="original", required_document_id=d.pk,
-                      file=SimpleUploadedFile("to-khai.pdf", PDF))  # fmt: skip
+        ComponentData(
+            name=d.name,
+            kind="original",
+            required_document_id=d.pk,
+            file=SimpleUploadedFile("to-khai.pdf", PDF),
+        )
         for d in procedure.documents.all()
     ]
 
@@ -82,9 +86,7 @@ def world(province):
         "quantri", password="x-quantri", is_staff=True, is_superuser=True
     )
     ns.ours = _at_step_two(ns.officer, ns.procedure, ns.head, ns.specialist, 1)
-    ns.theirs = _at_step_two(
-        ns.other_officer, _their_procedure(ns), ns.outsider, ns.outsider, 2
-    )
+    ns.theirs = _at_step_two(ns.other_officer, _their_procedure(ns), ns.outsider, ns.outsider, 2)
     return ns
 
 

@@ -4,6 +4,8 @@ download, the official forms block, and the access log of every read of personal
 from __future__ import annotations
 
 import importlib.util
+import os
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,7 +16,7 @@ from access.models import AccessLog
 from dossiers.models import Document
 from dossiers.services import ComponentData, assign_step, hand_over_step, receive_dossier
 from tests.personas import actor, applicant, local
-from tests.signin import sign_in
+from tests.signin import session_cookie, sign_in
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -188,3 +190,70 @@ def test_a_form_is_served_as_pdf_and_logged(province, dossier):
     response = client.get(reverse("backoffice:form", args=[dossier.code, "01"]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert AccessLog.objects.filter(dossier=dossier, what="form").count() == 1
+
+
+# ---------------------------------------------------------------- in a real browser
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]  # fmt: skip
+
+
+@pytest.fixture
+def phone(settings):
+    """Chromium at 360 px; the live server serves the apps' plain static files."""
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+        browser.close()
+
+
+@pytest.mark.needs_chromium
+@pytest.mark.django_db(transaction=True)
+def test_the_common_step_actions_by_keyboard_on_a_phone(phone, live_server, province, dossier):
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.add_cookies([session_cookie(sign_in(Client(), province.specialist))])
+    page = phone.new_page()
+    url = live_server.url + reverse("backoffice:dossier", args=[dossier.code])
+    page.goto(url)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(ARTIFACTS / "backoffice-dossier-360.png"), full_page=True)
+    # Start the step: focus the button, press Enter.
+    page.get_by_role("button", name="Nhận xử lý bước này").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert "Đã bắt đầu xử lý bước." in page.inner_text("main")
+    # The hand-over form is now the first, open one: choose the head, write a note, send.
+    page.get_by_label("Người nhận ở bước tiếp theo").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Đạt yêu cầu")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert "Đã chuyển hồ sơ sang bước tiếp theo." in page.inner_text("main")
+    dossier.refresh_from_db()
+    run = dossier.current_step
+    assert (run.step.position, run.assignee) == (3, province.head)
+    assert dossier.steps.get(step__position=2, finished_at__isnull=False).note == "Đạt yêu cầu"
+    # The specialist no longer holds the dossier; a collapsed form opens from the keyboard.
+    head = phone.browser.new_context(viewport={"width": 360, "height": 740})
+    head.add_cookies([session_cookie(sign_in(Client(), province.head))])
+    page = head.new_page()
+    page.goto(url)
+    summary = page.locator("summary", has_text="Trả lại bước trước")
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert page.get_by_label("Lý do trả lại").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360

@@ -260,3 +260,11 @@ def test_a_head_transfers_the_dossier_to_another_agency(province, late):
     desk.post("head", "chuyen-lien-thong", to_agency=province.other.pk, note="Liên thông")
     child = Dossier.objects.get(transferred_from=late)
     assert child.processing_agency == province.other and child.status == Status.RECEIVED
+
+
+def test_a_result_file_that_is_not_pdf_or_image_is_refused_and_nothing_changes(province, late):
+    desk = _to_the_leader(province, late)
+    exe = SimpleUploadedFile("ket-qua.pdf", b"MZ\x90\x00" + b"\x00" * 64)
+    response = desk.post("leader", "ky-ket-qua", expect=400, number="17/GP", file=exe)
+    assert "không phải PDF, JPEG hoặc PNG" in response.content.decode()
+    assert desk.status() == Status.PROCESSING and not Result.objects.filter(dossier=late).exists()

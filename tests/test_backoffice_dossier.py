@@ -9,12 +9,21 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from access.models import AccessLog
 from dossiers.models import Document
-from dossiers.services import ComponentData, assign_step, hand_over_step, receive_dossier
+from dossiers.services import (
+    ComponentData,
+    assign_step,
+    hand_over_step,
+    receive_dossier,
+    send_back_step,
+    start_step,
+)
 from tests.personas import actor, applicant, local
 from tests.signin import session_cookie, sign_in
 
@@ -119,6 +128,24 @@ def test_an_overseer_reads_the_work_but_not_the_applicant(province, dossier):
     assert "Ng*** V*** A**" in html
     assert "Bạn chỉ được xem hồ sơ này" in html
     assert not AccessLog.objects.exists()
+
+
+def _queries_for_page(client, dossier) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("backoffice:dossier", args=[dossier.code])).status_code == 200
+    return len(queries)
+
+
+def test_the_page_reads_the_same_number_of_rows_however_long_the_history(province, dossier):
+    client = sign_in(Client(), province.head)
+    short = _queries_for_page(client, dossier)
+    start_step(actor=actor(province.specialist), dossier=dossier, at=T1)
+    for hour in (11, 14, 15):  # three rounds of hand-over and send-back between steps 2 and 3
+        at = local(2026, 11, 3, hour, 0)
+        hand_over_step(actor=actor(province.specialist), dossier=dossier, to=province.head, at=at)
+        send_back_step(actor=actor(province.head), dossier=dossier, reason="Xem lại", at=at)
+    assert dossier.events.count() == 10
+    assert _queries_for_page(client, dossier) == short
 
 
 def _document(dossier, content_type: str) -> Document:

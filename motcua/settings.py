@@ -176,6 +176,12 @@ MOTCUA = {
     # Outbox: a claim older than this is taken to belong to a dead worker and retried.
     "OUTBOX_STALE_SECONDS": env_int("MOTCUA_OUTBOX_STALE_SECONDS", 120, minimum=1),
     "OUTBOX_MAX_ATTEMPTS": env_int("MOTCUA_OUTBOX_MAX_ATTEMPTS", 8, minimum=1),
+    # Upstream intake API: how far (seconds) a request's signed timestamp may be from our clock,
+    # and the largest request body accepted (files travel base64-encoded inside the JSON).
+    "INTAKE_WINDOW_SECONDS": env_int("MOTCUA_INTAKE_WINDOW_SECONDS", 300, minimum=1),
+    "INTAKE_MAX_BODY_BYTES": env_int(
+        "MOTCUA_INTAKE_MAX_BODY_BYTES", 64 * 1024 * 1024, minimum=1024
+    ),
     # Password of the demo staff accounts that `manage.py demo` creates (demo data only).
     "DEMO_PASSWORD": env_str("MOTCUA_DEMO_PASSWORD", "motcua-demo-2026"),
 }

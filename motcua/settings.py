@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from motcua.env import env_bool, env_database_url, env_int, env_list, env_secret, env_str
 
@@ -33,6 +34,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "django_htmx",
+    # django-ninja's templates and static files: /api/docs serves Swagger UI from our own static
+    # files (without it in INSTALLED_APPS, ninja loads Swagger UI from a CDN).
+    "ninja",
     "org",
     "dossiers",
     "notifications",
@@ -121,6 +125,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Source maps (megabytes for django-ninja's Swagger UI and Redoc) are fetched only by developer
+# tools: compressing them would triple collectstatic's time for nothing.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -21,6 +21,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dossiers.lifecycle import Status
 from dossiers.models import Applicant, Document, Dossier
@@ -349,6 +351,11 @@ def test_dossiers_from_other_channels_record_nothing_to_push_back(province):
 def test_an_admin_registers_a_system_and_sees_its_token_once(province, client):
     admin = get_user_model().objects.create_superuser("quantri", "q@example.test", "x")
     client.force_login(admin)
+    # The admin asks for the second factor (OTPAdminSite): a verified TOTP device in the session.
+    device = TOTPDevice.objects.create(user=admin, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     response = client.post(
         "/quan-tri/intake/upstreamsystem/add/", {"name": "Cổng tỉnh bạn", "is_active": "on"}
     )

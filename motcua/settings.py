@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from motcua.env import env_bool, env_database_url, env_int, env_list, env_secret, env_str
 
@@ -33,6 +34,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "django_htmx",
+    # django-ninja's templates and static files: /api/docs serves Swagger UI from our own static
+    # files (without it in INSTALLED_APPS, ninja loads Swagger UI from a CDN).
+    "ninja",
     "org",
     "dossiers",
     "notifications",
@@ -158,6 +162,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Source maps (megabytes for django-ninja's Swagger UI and Redoc) are fetched only by developer
+# tools: compressing them would triple collectstatic's time for nothing.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -214,6 +221,12 @@ MOTCUA = {
     # Outbox: a claim older than this is taken to belong to a dead worker and retried.
     "OUTBOX_STALE_SECONDS": env_int("MOTCUA_OUTBOX_STALE_SECONDS", 120, minimum=1),
     "OUTBOX_MAX_ATTEMPTS": env_int("MOTCUA_OUTBOX_MAX_ATTEMPTS", 8, minimum=1),
+    # Upstream intake API: how far (seconds) a request's signed timestamp may be from our clock,
+    # and the largest request body accepted (files travel base64-encoded inside the JSON).
+    "INTAKE_WINDOW_SECONDS": env_int("MOTCUA_INTAKE_WINDOW_SECONDS", 300, minimum=1),
+    "INTAKE_MAX_BODY_BYTES": env_int(
+        "MOTCUA_INTAKE_MAX_BODY_BYTES", 64 * 1024 * 1024, minimum=1024
+    ),
     # Password of the demo staff accounts that `manage.py demo` creates (demo data only).
     "DEMO_PASSWORD": env_str("MOTCUA_DEMO_PASSWORD", "motcua-demo-2026"),
     # Portal account forms (sign-up, password reset, new verification link) accepted per hour

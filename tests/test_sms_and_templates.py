@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext
@@ -36,6 +37,7 @@ from dossiers.services import (
     record_result,
     start_step,
 )
+from motcua.env import env_url
 from notifications import services, sms
 from notifications.models import Notification
 from notifications.services import APPLICANT_EVENTS
@@ -451,3 +453,37 @@ def test_the_receipt_pdf_is_attached_once_paperwork_provides_it(
         (f"giay-tiep-nhan-{code}.pdf", b"%PDF-1.7 receipt of " + code.encode(), "application/pdf")
     ]
     assert calls == [code]
+
+
+# ---------------------------------------------------------------- settings
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, ""), ("", ""), ("https://sms.example.vn/api/send/", "https://sms.example.vn/api/send"),
+     ("http://127.0.0.1:9000/sms", "http://127.0.0.1:9000/sms")],
+)  # fmt: skip
+def test_the_gateway_address_is_read_strictly(monkeypatch, value, expected):
+    if value is None:
+        monkeypatch.delenv("MOTCUA_SMS_URL", raising=False)
+    else:
+        monkeypatch.setenv("MOTCUA_SMS_URL", value)
+    assert env_url("MOTCUA_SMS_URL", "", required=False) == expected
+
+
+@pytest.mark.parametrize("value", ["sms.example.vn/send", "ftp://sms.example.vn", "https://"])
+def test_a_bad_gateway_address_stops_start_up_naming_the_variable(monkeypatch, value):
+    monkeypatch.setenv("MOTCUA_SMS_URL", value)
+    with pytest.raises(ImproperlyConfigured, match="MOTCUA_SMS_URL"):
+        env_url("MOTCUA_SMS_URL", "", required=False)
+
+
+def test_the_sms_timeout_must_stay_below_the_stale_claim_limit(tmp_path):
+    """Else a send still waiting on the gateway would look abandoned and be sent twice."""
+    from tests.test_settings_env import manage_check
+
+    result = manage_check(
+        tmp_path, MOTCUA_SMS_URL="http://127.0.0.1:9/sms", MOTCUA_SMS_TIMEOUT="200",
+        MOTCUA_OUTBOX_STALE_SECONDS="120",
+    )  # fmt: skip
+    assert result.returncode != 0 and "MOTCUA_SMS_TIMEOUT" in result.stderr

@@ -187,11 +187,11 @@ class ComponentsForm(Accessible, forms.Form):
         kinds = {k for k, _label in PAPER_KINDS}
         self.fields[f"{p}_received"] = forms.BooleanField(label=_("Đã nhận"), required=False)
         self.fields[f"{p}_kind"] = forms.ChoiceField(
-            label=_("Loại bản"), choices=PAPER_KINDS,
+            label=_("Loại bản"), choices=PAPER_KINDS, required=False,
             initial=doc.kind if doc.kind in kinds else Document.Kind.ORIGINAL,
         )  # fmt: skip
         self.fields[f"{p}_count"] = forms.IntegerField(
-            label=_("Số lượng"), min_value=1, max_value=99, initial=doc.count or 1,
+            label=_("Số lượng"), min_value=1, max_value=99, initial=doc.count or 1, required=False,
             widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         )  # fmt: skip
         self.fields[f"{p}_file"] = forms.FileField(
@@ -223,6 +223,8 @@ class ComponentsForm(Accessible, forms.Form):
         data = super().clean()
         for doc in self.documents:
             self._check_file(doc)
+            if self._received(doc) and not data.get(f"d{doc.pk}_count"):
+                self.add_error(f"d{doc.pk}_count", _("Nhập số bản đã nhận."))
         if (
             self.action == "receive"
             and not self.held
@@ -250,7 +252,7 @@ class ComponentsForm(Accessible, forms.Form):
         return [
             ComponentData(
                 name=doc.name,
-                kind=d[f"d{doc.pk}_kind"],
+                kind=d[f"d{doc.pk}_kind"] or Document.Kind.ORIGINAL,
                 count=d[f"d{doc.pk}_count"] or 1,
                 required_document_id=doc.pk,
                 file=d.get(f"d{doc.pk}_file") or None,

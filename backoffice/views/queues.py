@@ -229,7 +229,8 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "tabs": [(t, counts[t.key]) for t in tabs], "tab": tab, "page": page, "per": per,
-        "rows": [_row(d, viewer, tab) for d in page.object_list], "counts": counts,
-        "page_sizes": PAGE_SIZES, "bo_section": "queues", "now": now,
+        "rows": [_row(d, viewer, tab) for d in page.object_list],
+        "page_sizes": PAGE_SIZES, "bo_section": "queues", "horizon": viewer.horizon,
+        "unassigned": counts.get("chua-phan-cong", 0),
     }  # fmt: skip
     return render(request, "backoffice/queue.html", context)

@@ -103,10 +103,10 @@ class Tab:
 
 TABS = [
     Tab("cua-toi", _("Việc của tôi"), frozenset(PROCESSING),
-        lambda v: _open_step(current_step__assignee=v.official), ("current_step__due_at",)),
+        lambda v: _open_step(current_step__assignee=v.official)),
     Tab("don-vi", _("Việc của đơn vị"), frozenset({Role.HEAD, Role.LEADER}),
         lambda v: _open_step(current_step__unit_id=v.official.unit_id),
-        ("unassigned_first", "current_step__due_at")),
+        ("unassigned_first", "due_at")),
     Tab("sap-den-han", _("Sắp đến hạn"), frozenset(PROCESSING),
         lambda v: v.area() & Q(status__in=RUNNING, due_at__gt=v.now, due_at__lte=v.horizon)),
     Tab("qua-han", _("Quá hạn"), frozenset(PROCESSING),

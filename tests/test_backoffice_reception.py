@@ -333,3 +333,108 @@ def test_another_agencys_counter_cannot_see_the_submission(province, submitted):
     assert client.get(f"{URL}{submitted.code}/").status_code == 404
     assert client.get(f"{URL}NO-SUCH-CODE/").status_code == 404
     assert not AccessLog.objects.exists()
+
+
+# ---------------------------------------------------------------- in a real browser, keyboard only
+
+BROWSER_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]  # fmt: skip
+
+
+def tab_to(page, selector: str, most: int = 8) -> int:
+    """Press Tab until the focused element matches `selector` (no press if it has the focus
+    already); how many presses it took. A small number at each step of the walk shows a logical
+    tab order."""
+    for presses in range(most + 1):
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return presses
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} not reached with {most} presses of Tab")
+
+
+@pytest.mark.needs_chromium
+@pytest.mark.django_db(transaction=True)
+def test_walk_in_reception_with_the_keyboard_only(live_server, province, settings):
+    import os
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.signin import session_cookie
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    artifacts = Path(__file__).resolve().parent.parent / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    cookie = session_cookie(sign_in(Client(), province.officer))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
+        context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="vi-VN")
+        context.add_cookies([cookie])
+        page = context.new_page()
+        page.goto(f"{live_server.url}{URL}")
+        # 1. The search box has the focus; Enter searches, Tab reaches the result.
+        assert page.evaluate("document.activeElement.id") == "q"
+        page.keyboard.type("giay phep thu nghiem")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/tiep-nhan/?q=*")
+        tab_to(page, "ol.results a")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/tiep-nhan/?thu_tuc=*")
+        # 2. Look the applicant up by ID number (unknown: the number is carried into the form).
+        tab_to(page, "#id_so")
+        page.keyboard.type("048200012345")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**so=048200012345*")
+        assert "Chưa có trong hệ thống" in page.inner_text("main")
+        # 3. The applicant's details, in reading order.
+        tab_to(page, "#id_name", most=12)
+        page.keyboard.type("Lê Văn Cường")
+        assert page.input_value("#id_personal_id") == "048200012345"
+        tab_to(page, "#id_birth_date", most=2)
+        page.keyboard.type("01/05/2000")
+        tab_to(page, "#id_address", most=3)
+        page.keyboard.type("5 Bạch Đằng, Hải Châu")
+        tab_to(page, "#id_phone")
+        page.keyboard.type("0905222333")
+        # 4. Tick both components with the space bar.
+        for doc in province.docs:
+            tab_to(page, f"#id_d{doc.pk}_received", most=6)
+            page.keyboard.press("Space")
+        assert page.is_checked(f"#id_d{province.docs[1].pk}_received")
+        # 5. Enter without choosing an outcome: nothing is issued, the errors get the focus.
+        page.keyboard.press("Enter")
+        page.wait_for_load_state()
+        assert "Hãy chọn một kết quả kiểm tra." in page.inner_text(".bo-summary")
+        assert page.evaluate("document.activeElement.classList.contains('bo-summary')")
+        assert page.input_value("#id_name") == "Lê Văn Cường"
+        assert page.is_checked(f"#id_d{province.docs[0].pk}_received")
+        assert not Dossier.objects.exists()
+        page.screenshot(path=str(artifacts / "backoffice-reception-errors.png"), full_page=True)
+        # 6. The error's link leads to the outcome; choose "receive" and confirm.
+        tab_to(page, '.bo-summary a[href="#id_action_0"]', most=2)
+        page.keyboard.press("Enter")
+        tab_to(page, "#id_action_0", most=1)
+        page.keyboard.press("Space")
+        assert page.is_checked("#id_action_0")
+        page.set_viewport_size({"width": 360, "height": 740})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.screenshot(path=str(artifacts / "backoffice-reception-360.png"), full_page=True)
+        page.set_viewport_size({"width": 1200, "height": 900})
+        page.screenshot(path=str(artifacts / "backoffice-reception.png"), full_page=True)
+        tab_to(page, "button[type=submit]", most=4)
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/can-bo/ho-so/**")
+        dossier = Dossier.objects.get()
+        assert page.url.endswith(f"/can-bo/ho-so/{dossier.code}/")
+        assert dossier.status == Status.RECEIVED
+        assert dossier.applicant.name == "Lê Văn Cường"
+        assert dossier.documents.count() == 2
+        browser.close()

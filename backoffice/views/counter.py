@@ -191,6 +191,15 @@ def _search_context(request: HttpRequest) -> dict:
     return {"q": query, "found": found[:SEARCH_LIMIT], "more_found": len(found) > SEARCH_LIMIT}
 
 
+def _place_focus(request: HttpRequest, lookup: ApplicantLookupForm, forms: ReceptionForms) -> None:
+    """Where the keyboard goes next: the number to look up, then the applicant's name (after a
+    failed submission the error summary takes the focus instead)."""
+    if request.method == "POST":
+        return
+    target = forms.applicant["name"] if lookup.is_bound else lookup["so"]
+    target.field.widget.attrs["autofocus"] = True
+
+
 @official_required
 def reception(request: HttpRequest) -> HttpResponse:
     """/can-bo/tiep-nhan/: walk-in reception (procedure and applicant chosen by GET)."""
@@ -212,6 +221,7 @@ def reception(request: HttpRequest) -> HttpResponse:
             return _done(request, _receive_walk_in(request, procedure, forms))
         except DossierError as exc:
             forms.outcome.add_error(None, str(exc))
+    _place_focus(request, lookup, forms)
     processing = processing_agency_for(procedure, request.official.unit.agency, None)
     context.update(forms=forms, estimate=_due_if_received_now(procedure, processing))
     return render(request, "backoffice/reception.html", context)

@@ -232,3 +232,44 @@ def test_agency_tabs_are_served_by_the_open_dossier_index(office, key):
         with connection.cursor() as cursor:
             cursor.execute("SET enable_seqscan = on")
     assert "dossier_open_by_due" in plan, plan
+
+
+@pytest.mark.needs_chromium
+@pytest.mark.django_db(transaction=True)
+def test_queue_page_in_a_browser_fits_a_phone(live_server, office, settings):
+    """Screenshots of the head's unit queue for review; at 360 px nothing is wider than the
+    screen, and the tabs are reached with the keyboard."""
+    import os
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.signin import session_cookie
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    artifacts = Path(__file__).resolve().parent.parent / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="vi-VN")
+        context.add_cookies([session_cookie(sign_in(Client(), office.head))])
+        page = context.new_page()
+        page.goto(f"{live_server.url}{URL}?tab=don-vi")
+        assert (
+            page.locator(".bo-tabs a[aria-current=page]").inner_text().startswith("Việc của đơn vị")
+        )
+        page.screenshot(path=str(artifacts / "backoffice-queues.png"), full_page=True)
+        page.set_viewport_size({"width": 360, "height": 740})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.screenshot(path=str(artifacts / "backoffice-queues-360.png"), full_page=True)
+        page.locator(".bo-tabs a", has_text="Quá hạn").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_url("**tab=qua-han*")
+        assert codes(page.content()) == [office.late.code]
+        browser.close()

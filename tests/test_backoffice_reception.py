@@ -4,11 +4,14 @@ screen. Bad input keeps everything typed and ticked; only counter officers may r
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from html.parser import HTMLParser
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from access.models import AccessLog
 from dossiers.lifecycle import Status
@@ -140,6 +143,34 @@ def test_receipt_for_a_complete_walk_in_dossier(counter, province, form_url):
     assert not dossier.documents.get(required_document=province.docs[1]).digitised
     log = AccessLog.objects.get()
     assert (log.dossier, log.what, log.official) == (dossier, "reception", province.officer)
+
+
+def test_the_receipt_keeps_the_due_moment_the_screen_showed(counter, province, form_url):
+    html = counter.get(form_url).content.decode()
+    shown = re.search(r"Hẹn trả kết quả nếu tiếp nhận bây giờ: ([0-9:/ ]+)<", html).group(1)
+    counter.post(form_url, walk_in(province))
+    due = timezone.localtime(Dossier.objects.get().due_at)
+    # The same clock; only a minute turning between the two requests may separate them.
+    assert shown.strip() in {
+        f"{due:%H:%M %d/%m/%Y}",
+        f"{due - dt.timedelta(minutes=1):%H:%M %d/%m/%Y}",
+    }
+
+
+def test_an_organisation_by_tax_code_with_the_result_by_post(counter, province, form_url):
+    organisation = {
+        "kind": "organisation", "name": "Công ty TNHH Sông Hàn", "tax_code": "0401234567-001",
+        "representative": "Phạm Văn Dũng", "address": "1 Bạch Đằng", "phone": "02363888999",
+        "personal_id": "048200012345",  # typed before switching the kind: dropped
+    }  # fmt: skip
+    data = {**walk_in(province), **organisation, "delivery": "post"}
+    html = counter.post(form_url, data).content.decode()
+    assert "Cần địa chỉ để gửi kết quả qua bưu chính." in html
+    counter.post(form_url, data | {"delivery_address": "1 Bạch Đằng, Đà Nẵng"})
+    dossier = Dossier.objects.get()
+    assert dossier.applicant.kind == "organisation"
+    assert (dossier.applicant.tax_code, dossier.applicant.personal_id) == ("0401234567001", "")
+    assert (dossier.delivery, dossier.delivery_address) == ("post", "1 Bạch Đằng, Đà Nẵng")
 
 
 def test_guidance_lists_every_missing_item_at_once(counter, province, form_url):

@@ -60,6 +60,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_url(name: str, default: str) -> str:
+    """Read an absolute http(s) address without a trailing slash (a base URL printed on
+    documents, e.g. in the receipt's QR code); anything else is an error."""
+    from urllib.parse import urlsplit
+
+    value = env_str(name, default).rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise ImproperlyConfigured(
+            f"{name}={value!r}: expected an absolute http(s) address such as https://dvc.example.vn"
+        )
+    return value
+
+
 def env_secret(name: str, file_path: Path) -> str:
     """Read the secret key from the environment, else from a file made on first run.
 

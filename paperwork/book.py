@@ -6,7 +6,11 @@ back from it, result returned to the applicant, note. The rows come from one que
 the related names, subqueries for the hand-over moment and the notes), read in chunks, so a
 book of tens of thousands of dossiers costs the same handful of queries as a book of ten.
 
-The PDF is A4 landscape: eleven columns do not fit a portrait page at a readable size.
+The PDF is A4 landscape: eleven columns do not fit a portrait page at a readable size. Laying
+out a PDF costs far more than writing a spreadsheet (WeasyPrint shapes every word: tens of
+milliseconds a row, about 8 rows a page with real procedure names), so the PDF refuses more
+than `PDF_MAX_ROWS` rows: a month of one unit prints in seconds, a year of a province should
+be read in Excel.
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from dossiers.lifecycle import Status
 from dossiers.models import ApologyLetter, Dossier, Result, StepRun
 from org.models import Agency, OrgUnit, Role
 from paperwork import text
+from paperwork.forms import FormUnavailable
 from paperwork.rendering import FORM_LANGUAGE, render_pdf
 
 # Statuses worth a note in the book (the dates already tell the ordinary course).
@@ -50,6 +56,7 @@ HEADERS = [
 BOOK_FIELDS = ("code", "status", "received_at", "due_at", "original_due_at", "finished_at",
                "returned_at", "procedure__name", "applicant__name", "applicant__address",
                "applicant__phone", "processing_agency__name")  # fmt: skip
+PDF_MAX_ROWS = 2000
 WIDTHS = [6, 24, 40, 24, 30, 28, 16, 16, 16, 16, 16, 30]
 
 
@@ -261,9 +268,18 @@ def _day_and_time(value: dt.datetime | None) -> tuple[str, str]:
     return (f"{local:%d/%m/%Y}", f"{local:%H:%M}")
 
 
-def tracking_book_pdf(filters: BookFilters | None = None) -> bytes:
-    """Form 06 as PDF, A4 landscape, the header row repeated on every page."""
+def tracking_book_pdf(filters: BookFilters | None = None, *, max_rows: int = PDF_MAX_ROWS) -> bytes:
+    """Form 06 as PDF, A4 landscape, the header row repeated on every page; `FormUnavailable`
+    when more than `max_rows` dossiers match (see the module docstring)."""
     filters = filters or BookFilters()
+    if (count := _filtered(filters).count()) > max_rows:
+        raise FormUnavailable(
+            _(
+                "Sổ có %(count)s hồ sơ, quá %(limit)s hồ sơ để in PDF: hãy thu hẹp khoảng thời "
+                "gian hoặc tải bản Excel."
+            )
+            % {"count": count, "limit": max_rows}
+        )
     with translation.override(FORM_LANGUAGE):
         context = {
             **_title(filters),

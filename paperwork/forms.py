@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from catalog.models import RequiredDocument
 from dossiers.lifecycle import Move
 from dossiers.models import ApologyLetter, Document, Dossier, Event, SupplementRequest
+from motcua.text import fold
 from org.models import Agency, Official
 from paperwork import text
 from paperwork.handovers import hand_overs
@@ -88,13 +89,18 @@ def _components(dossier: Dossier) -> list[dict]:
 
 
 def _receiving_unit(dossier: Dossier, received: Event | None) -> str:
-    """The one-stop unit that received it: the counter step's unit, else the officer's."""
+    """The one-stop unit that received it (the counter step's unit, else the officer's),
+    without repeating "Bộ phận tiếp nhận và trả kết quả" that the form already prints."""
     first = dossier.steps.select_related("unit__agency").order_by("arrived_at", "pk").first()
     if first is not None and first.agency_id == dossier.receiving_agency_id:
-        return str(first.unit)
-    if received is not None and received.actor is not None:
-        return str(received.actor.unit)
-    return dossier.receiving_agency.name
+        unit = first.unit
+    elif received is not None and received.actor is not None:
+        unit = received.actor.unit
+    else:
+        return dossier.receiving_agency.name
+    if fold(unit.name).startswith(fold("Bộ phận tiếp nhận và trả kết quả")):
+        return unit.agency.name
+    return str(unit)
 
 
 def _delivery(dossier: Dossier) -> str:

@@ -10,7 +10,7 @@ last row is the result going back to the applicant, when it has.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from dossiers.models import Dossier, StepRun
@@ -36,8 +36,8 @@ class HandOver:
         return text.moment(self.at)
 
 
-def _person(run: StepRun) -> str:
-    return str(run.assignee) if run.assignee_id else "(chưa phân công)"
+def _person(run: StepRun, nobody: str = "(chưa phân công)") -> str:
+    return str(run.assignee) if run.assignee_id else nobody
 
 
 def _note(run: StepRun) -> str:
@@ -65,10 +65,12 @@ def _return_row(number: int, dossier: Dossier, last: StepRun) -> HandOver | None
     if dossier.returned_at is None or last.outcome != StepRun.Outcome.FINISHED:
         return None
     how = dossier.get_return_channel_display()
-    return _row(
+    row = _row(
         number, last, "Người nộp hồ sơ", dossier.applicant.name, dossier.returned_at,
         f"Trả kết quả: {how}" if how else "Trả kết quả",
     )  # fmt: skip
+    # An electronic result is handed back by the system, with no officer at the counter.
+    return replace(row, giver=_person(last, nobody="(hệ thống)"))
 
 
 def hand_overs(dossier: Dossier) -> list[HandOver]:

@@ -21,6 +21,7 @@ from django.utils import translation
 
 from dossiers.models import StepRun
 from dossiers.services import (
+    Actor,
     assign_step,
     guide_supplement_at_reception,
     hand_over_step,
@@ -35,6 +36,7 @@ from dossiers.services import (
     start_step,
 )
 from motcua.env import env_url
+from org.models import Delegation
 from paperwork.book import BookFilters, tracking_book_pdf, tracking_book_xlsx
 from paperwork.forms import (
     FormUnavailable,
@@ -303,6 +305,22 @@ def test_apology_states_the_delay_the_reason_and_the_new_date(walked, province):
     assert "ngày 20 tháng 11 năm 2026" in text
 
 
+def test_apology_signed_under_a_delegation_says_so(province):
+    d = _receive(province)
+    Delegation.objects.create(
+        delegator=province.leader, delegate=province.deputy, starts_on=dt.date(2026, 11, 1),
+        ends_on=dt.date(2026, 11, 30),
+    )  # fmt: skip
+    issue_apology(
+        actor=actor(province.deputy), dossier=d, reason="Chờ kết quả đo đạc",
+        new_due_at=local(2026, 11, 20, 17, 0), at=local(2026, 11, 13, 9, 0),
+    )  # fmt: skip
+    text = flat(apology_pdf(d))
+    assert "TUQ. THỦ TRƯỞNG CƠ QUAN" in text and "Deputy" in text
+    assert "Thời hạn trả kết quả giải quyết hồ sơ: 09:00 ngày 16/11/2026" in text
+    assert "vào 17:00 ngày 20/11/2026" in text
+
+
 # ---------------------------------------------------------------- Form 05
 
 
@@ -353,6 +371,20 @@ def test_control_sheet_has_a_row_per_hand_over_with_its_timeliness(walked):
     assert "Đủ điều kiện" in rows[1]["text"]
     # Every step run that ended is one row (the last one: the result handed back).
     assert len(rows) == StepRun.objects.filter(dossier=walked).count()
+
+
+def test_an_electronic_result_is_handed_back_by_the_system(province):
+    d = _receive(province, delivery="online")
+    hand_over_step(actor=actor(province.officer), dossier=d, at=local(2026, 11, 2, 10, 0))
+    record_result(actor=actor(province.leader), dossier=d, at=local(2026, 11, 4, 9, 0))
+    return_result(actor=Actor.system(), dossier=d, channel="online", at=local(2026, 11, 4, 9, 5))
+    rows = control_rows(control_sheet_pdf(d))
+    assert [(r["giver"], r["receiver"], r["result"]) for r in rows] == [
+        ("Officer", "(chưa phân công)", "Đúng hạn"),  # nobody assigned before the signature
+        ("(chưa phân công)", "(chưa phân công)", "Trước hạn"),
+        ("(hệ thống)", "Nguyễn Văn An", "Đúng hạn"),
+    ]
+    assert "Nhận trực tuyến" in flat(receipt_pdf(d))
 
 
 # ---------------------------------------------------------------- Form 06
@@ -435,6 +467,8 @@ def test_tracking_book_as_pdf(book, province):
     assert "Hải Châu," in text and "0905123456" in text and "Từ chối" in text
     assert re.search(r"1 " + re.escape(walked.code) + r" Cấp giấy .* 02/11/2026 23/11/2026", text)
     info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True)
+    with pytest.raises(FormUnavailable, match="4 hồ sơ"):
+        tracking_book_pdf(BookFilters(agency=province.centre), max_rows=3)
     assert re.search(r"Page size:\s+841\.\d+ x 595\.\d+ pts", info.stdout.decode())
 
 

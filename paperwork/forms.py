@@ -21,7 +21,7 @@ prescribes it, and a form printed in English would not be the legal document.
 from __future__ import annotations
 
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import RequiredDocument
 from dossiers.lifecycle import Move
@@ -40,7 +40,10 @@ PAPER_SIZES = ("A4", "A5")
 
 
 class FormUnavailable(Exception):
-    """The dossier has no record this form is made from; the message is for the official."""
+    """The dossier has no record this form is made from; the message is for the official.
+
+    Messages are lazy: forms render in Vietnamese, but the message is read later, in the
+    language of the official's screen."""
 
 
 def _load(dossier: Dossier | int) -> Dossier:

@@ -60,18 +60,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def env_url(name: str, default: str) -> str:
-    """Read an absolute http(s) address without a trailing slash (a base URL printed on
-    documents, e.g. in the receipt's QR code); anything else is an error."""
-    from urllib.parse import urlsplit
-
-    value = env_str(name, default).rstrip("/")
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+def env_url(name: str, default: str, *, required: bool = True) -> str:
+    """Read an http(s) address (no trailing slash); empty is allowed only if not required."""
+    value = env_str(name, default) if required else (_raw(name) or default)
+    if not value and not required:
+        return ""
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
         raise ImproperlyConfigured(
-            f"{name}={value!r}: expected an absolute http(s) address such as https://dvc.example.vn"
+            f"{name}={_without_password(value)!r}: expected an address like https://host/path"
         )
-    return value
+    return value.rstrip("/")
 
 
 def env_secret(name: str, file_path: Path) -> str:

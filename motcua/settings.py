@@ -9,7 +9,15 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from motcua.env import env_bool, env_database_url, env_int, env_list, env_secret, env_str, env_url
+from motcua.env import (
+    env_bool,
+    env_database_url,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MOTCUA_VAR_DIR", str(BASE_DIR / "var")))
@@ -178,9 +186,8 @@ MOTCUA = {
     "OUTBOX_MAX_ATTEMPTS": env_int("MOTCUA_OUTBOX_MAX_ATTEMPTS", 8, minimum=1),
     # Password of the demo staff accounts that `manage.py demo` creates (demo data only).
     "DEMO_PASSWORD": env_str("MOTCUA_DEMO_PASSWORD", "motcua-demo-2026"),
-    # The public address of the portal, printed on official forms (the receipt's QR code
-    # points at its tracking page).
-    "PUBLIC_BASE_URL": env_url("MOTCUA_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+    # Public address of the portal, for links in emails and SMS (and the receipt's QR code).
+    "SITE_URL": env_url("MOTCUA_SITE_URL", "http://127.0.0.1:8000"),
 }
 
 if MOTCUA["OUTBOX_STALE_SECONDS"] <= EMAIL_TIMEOUT:

@@ -21,9 +21,9 @@ FORM_LANGUAGE = "vi"
 
 
 def tracking_url(code: str) -> str:
-    """The public tracking page of a dossier, as printed (and encoded in the receipt's QR)."""
-    base = settings.MOTCUA["PUBLIC_BASE_URL"]
-    return f"{base}/tra-cuu/?{urlencode({'ma': code})}"
+    """The public tracking page of a dossier, as printed (and encoded in the receipt's QR):
+    the same address as `tracking.links.tracking_url` builds for emails and SMS."""
+    return f"{settings.MOTCUA['SITE_URL']}/tra-cuu/?{urlencode({'ma': code})}"
 
 
 def qr_svg(text: str) -> SafeString:

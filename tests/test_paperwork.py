@@ -14,7 +14,6 @@ import unicodedata
 
 import openpyxl
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -35,7 +34,6 @@ from dossiers.services import (
     send_back_step,
     start_step,
 )
-from motcua.env import env_url
 from org.models import Delegation
 from paperwork.book import BookFilters, tracking_book_pdf, tracking_book_xlsx
 from paperwork.forms import (
@@ -168,7 +166,7 @@ def test_receipt_has_every_field_of_form_01(province):
 
 
 def test_receipt_qr_points_at_public_tracking(province, tmp_path, settings):
-    settings.MOTCUA = {**settings.MOTCUA, "PUBLIC_BASE_URL": "https://dichvucong.example.vn"}
+    settings.MOTCUA = {**settings.MOTCUA, "SITE_URL": "https://dichvucong.example.vn"}
     d = _receive(province)
     pdf = receipt_pdf(d)
     assert qr_codes(pdf, tmp_path) == [f"https://dichvucong.example.vn/tra-cuu/?ma={d.code}"]
@@ -470,29 +468,3 @@ def test_tracking_book_as_pdf(book, province):
     with pytest.raises(FormUnavailable, match="4 hồ sơ"):
         tracking_book_pdf(BookFilters(agency=province.centre), max_rows=3)
     assert re.search(r"Page size:\s+841\.\d+ x 595\.\d+ pts", info.stdout.decode())
-
-
-# ---------------------------------------------------------------- the public address setting
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (None, "http://127.0.0.1:8000"),
-        ("https://dvc.danang.gov.vn/", "https://dvc.danang.gov.vn"),
-        ("https://example.vn/motcua", "https://example.vn/motcua"),
-    ],
-)
-def test_public_base_url_setting(monkeypatch, value, expected):
-    if value is None:
-        monkeypatch.delenv("MOTCUA_PUBLIC_BASE_URL", raising=False)
-    else:
-        monkeypatch.setenv("MOTCUA_PUBLIC_BASE_URL", value)
-    assert env_url("MOTCUA_PUBLIC_BASE_URL", "http://127.0.0.1:8000") == expected
-
-
-@pytest.mark.parametrize("value", ["dvc.danang.gov.vn", "ftp://x.vn", "https://x.vn/?a=1"])
-def test_public_base_url_refuses_what_is_not_an_address(monkeypatch, value):
-    monkeypatch.setenv("MOTCUA_PUBLIC_BASE_URL", value)
-    with pytest.raises(ImproperlyConfigured, match="MOTCUA_PUBLIC_BASE_URL"):
-        env_url("MOTCUA_PUBLIC_BASE_URL", "http://127.0.0.1:8000")

@@ -178,6 +178,9 @@ MOTCUA = {
     "OUTBOX_MAX_ATTEMPTS": env_int("MOTCUA_OUTBOX_MAX_ATTEMPTS", 8, minimum=1),
     # Password of the demo staff accounts that `manage.py demo` creates (demo data only).
     "DEMO_PASSWORD": env_str("MOTCUA_DEMO_PASSWORD", "motcua-demo-2026"),
+    # Serve the benchmark's floor views and thin submission view under /bench/ (bench/README.md).
+    # Only `make bench` turns this on; never in production (the views skip sign-in and CSRF).
+    "BENCH": env_bool("MOTCUA_BENCH", False),
 }
 
 if MOTCUA["OUTBOX_STALE_SECONDS"] <= EMAIL_TIMEOUT:

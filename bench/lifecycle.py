@@ -1,0 +1,143 @@
+"""Full lifecycles through the real services, in parallel worker processes.
+
+One lifecycle is what the issue names: online submission, reception, three step hand-overs
+(counter officer to specialist, specialist to head, head to leader), the leader's result and
+its return at the counter; seven service calls, each its own transaction with its event and
+notifications, exactly as the pages will call them (tests/test_dossier_walkthrough.py and the
+demo stories follow the same moves). The applicant gives an email address, so the outbox and
+the task queue get their rows too.
+
+`python -m bench.lifecycle --index I --seconds S` prepares (routes, officials), prints
+"ready", waits for a line on stdin so that every worker starts together, runs lifecycles for
+S seconds and prints one JSON line. `run_workers` starts and collects them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def usable_routes(setup) -> list:
+    """Routes an online submission can take by itself: the services choose the processing
+    agency that the route names, and its internal process has the demo's five steps."""
+    return [r for r in setup.routes if r.auto and any(d.mandatory for d in r.documents)]
+
+
+def components(route) -> list:
+    from dossiers.models import Document
+    from dossiers.services import ComponentData
+
+    kinds = set(Document.Kind.values)
+    return [
+        ComponentData(name=d.name, kind=d.kind if d.kind in kinds else Document.Kind.COPY,
+                      count=d.count or 1, required_document_id=d.pk)
+        for d in route.documents
+        if d.mandatory and not d.condition
+    ]  # fmt: skip
+
+
+def one_lifecycle(setup, route, rng: random.Random, serial: str) -> None:
+    """Submit, receive, three hand-overs, result, return: seven transactions."""
+    from dossiers import services
+    from dossiers.models.dossier import Delivery
+    from dossiers.services import Actor, ApplicantData
+    from org.models import Role
+
+    staff = setup.staff
+    counter = staff.pick(rng, route.receiving, Role.COUNTER_OFFICER)
+    specialist = staff.pick(rng, route.processing, Role.SPECIALIST)
+    head = staff.pick(rng, route.processing, Role.HEAD)
+    leader = staff.pick(rng, route.processing, Role.LEADER)
+    person = ApplicantData(
+        kind="person", name="Trần Thị Thử", personal_id=f"095186{serial}",
+        email="nguoinop@example.test",
+    )  # fmt: skip
+    dossier = services.submit_online(
+        actor=Actor.applicant(person.name), procedure=route.procedure, applicant=person,
+        receiving_agency=route.receiving, components=components(route),
+        delivery=Delivery.COUNTER,
+    )  # fmt: skip
+    at_counter = staff.actor(counter, Role.COUNTER_OFFICER)
+    services.receive_submitted(actor=at_counter, dossier=dossier)
+    services.hand_over_step(actor=at_counter, dossier=dossier, to=specialist)
+    services.hand_over_step(
+        actor=staff.actor(specialist, Role.SPECIALIST), dossier=dossier, to=head
+    )
+    services.hand_over_step(actor=staff.actor(head, Role.HEAD), dossier=dossier, to=leader)
+    services.record_result(
+        actor=staff.actor(leader, Role.LEADER), dossier=dossier, number=f"{serial}/BENCH"
+    )
+    services.return_result(actor=at_counter, dossier=dossier, channel=Delivery.COUNTER)
+
+
+def worker(index: int, seconds: float) -> dict:
+    """Run lifecycles for `seconds`; errors are counted by kind, never hidden."""
+    import django
+
+    django.setup()
+    from demo.histories import prepare
+
+    setup = prepare()
+    routes = usable_routes(setup)
+    rng = random.Random(index)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    done, errors = 0, Counter()
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        serial = f"{index % 10}{(done + sum(errors.values())) % 100_000:05d}"
+        try:
+            one_lifecycle(setup, rng.choice(routes), rng, serial)
+            done += 1
+        except Exception as exc:  # counted and reported: a failed lifecycle is not a success
+            errors[f"{type(exc).__name__}: {str(exc)[:80]}"] += 1
+    elapsed = time.monotonic() - started
+    return {"index": index, "done": done, "seconds": elapsed, "errors": dict(errors)}
+
+
+def run_workers(env: dict, processes: int, seconds: float) -> dict:
+    """Start `processes` workers, let them start together, sum their lifecycles per second."""
+    command = [sys.executable, "-m", "bench.lifecycle", "--seconds", str(seconds), "--index"]
+    procs = [
+        subprocess.Popen([*command, str(i)], cwd=ROOT, env=env, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+        for i in range(processes)
+    ]  # fmt: skip
+    for proc in procs:
+        if proc.stdout.readline().strip() != "ready":
+            raise RuntimeError("a lifecycle worker failed to prepare")
+    for proc in procs:
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    results = [json.loads(proc.communicate()[0].strip().splitlines()[-1]) for proc in procs]
+    errors: Counter = Counter()
+    for r in results:
+        errors.update(r["errors"])
+    return {
+        "processes": processes,
+        "lifecycles": sum(r["done"] for r in results),
+        "per_second": sum(r["done"] / r["seconds"] for r in results),
+        "seconds": max(r["seconds"] for r in results),
+        "errors": dict(errors),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=int, required=True)
+    parser.add_argument("--seconds", type=float, required=True)
+    args = parser.parse_args()
+    print(json.dumps(worker(args.index, args.seconds)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -49,3 +49,15 @@ def profile_page(path: str, cookie: str = "", repeat: int = 200) -> str:
     c = client(cookie)
     header = f"cProfile of {repeat} GET {path} in-process (DEBUG={settings.DEBUG})\n"
     return header + profile(lambda: c.get(path), repeat)
+
+
+def profile_post(path: str, body: bytes, content_type: str, repeat: int = 50) -> str:
+    """cProfile of `repeat` POSTs of a raw body ("@SERIAL@" made unique per request)."""
+    c = client()
+    serials = iter(range(10**6))
+
+    def once() -> object:
+        unique = f"8{next(serials) % 100_000:05d}".encode()
+        return c.post(path, data=body.replace(b"@SERIAL@", unique), content_type=content_type)
+
+    return f"cProfile of {repeat} POST {path} in-process\n" + profile(once, repeat)

@@ -7,9 +7,10 @@ notifications, exactly as the pages will call them (tests/test_dossier_walkthrou
 demo stories follow the same moves). The applicant gives an email address, so the outbox and
 the task queue get their rows too.
 
-`python -m bench.lifecycle --index I --seconds S` prepares (routes, officials), prints
-"ready", waits for a line on stdin so that every worker starts together, runs lifecycles for
-S seconds and prints one JSON line. `run_workers` starts and collects them.
+`python -m bench.lifecycle --index I --seconds S --routes FILE` loads the routes the driver
+chose (procedure, receiving centre, processing agency) and their officials, prints "ready",
+waits for a line on stdin so that every worker starts together, runs lifecycles for S seconds
+and prints one JSON line. `run_workers` starts and collects them.
 """
 
 from __future__ import annotations
@@ -21,15 +22,47 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def usable_routes(setup) -> list:
-    """Routes an online submission can take by itself: the services choose the processing
-    agency that the route names, and its internal process has the demo's five steps."""
-    return [r for r in setup.routes if r.auto and any(d.mandatory for d in r.documents)]
+def choose_routes(count: int = 20) -> list[list[int]]:
+    """(procedure, receiving, processing) keys of up to `count` demo routes that an online
+    submission can take by itself (the services pick the processing agency the route names),
+    spread over the catalogue. Runs once, in the driver: loading every route is slow."""
+    from demo.histories import prepare
+
+    usable = [r for r in prepare().routes if r.auto and any(d.mandatory for d in r.documents)]
+    if not usable:
+        raise LookupError("no demo route takes online submissions")
+    step = max(1, len(usable) // count)
+    return [[r.procedure.pk, r.receiving.pk, r.processing.pk] for r in usable[::step][:count]]
+
+
+@dataclass
+class Setup:
+    """The routes of the run and the officials who act on them."""
+
+    routes: list
+    staff: object
+
+
+def load_setup(keys: list[list[int]]) -> Setup:
+    from catalog.models import Procedure
+    from demo.histories.routes import Route
+    from demo.histories.staff import Staff
+    from org.models import Agency
+
+    procedures = Procedure.objects.prefetch_related("documents").in_bulk({k[0] for k in keys})
+    agencies = Agency.objects.select_related("calendar").in_bulk({pk for k in keys for pk in k[1:]})
+    routes = [
+        Route(procedure=procedures[p], receiving=agencies[r], processing=agencies[q],
+              auto_processing=agencies[q], documents=tuple(procedures[p].documents.all()))
+        for p, r, q in keys
+    ]  # fmt: skip
+    return Setup(routes=routes, staff=Staff(list(agencies.values())))
 
 
 def components(route) -> list:
@@ -45,8 +78,8 @@ def components(route) -> list:
     ]  # fmt: skip
 
 
-def one_lifecycle(setup, route, rng: random.Random, serial: str) -> None:
-    """Submit, receive, three hand-overs, result, return: seven transactions."""
+def one_lifecycle(setup: Setup, route, rng: random.Random, serial: str):
+    """Submit, receive, three hand-overs, result, return: seven transactions; the dossier."""
     from dossiers import services
     from dossiers.models.dossier import Delivery
     from dossiers.services import Actor, ApplicantData
@@ -76,18 +109,16 @@ def one_lifecycle(setup, route, rng: random.Random, serial: str) -> None:
     services.record_result(
         actor=staff.actor(leader, Role.LEADER), dossier=dossier, number=f"{serial}/BENCH"
     )
-    services.return_result(actor=at_counter, dossier=dossier, channel=Delivery.COUNTER)
+    return services.return_result(actor=at_counter, dossier=dossier, channel=Delivery.COUNTER)
 
 
-def worker(index: int, seconds: float) -> dict:
+def worker(index: int, seconds: float, routes_file: Path) -> dict:
     """Run lifecycles for `seconds`; errors are counted by kind, never hidden."""
     import django
 
     django.setup()
-    from demo.histories import prepare
-
-    setup = prepare()
-    routes = usable_routes(setup)
+    setup = load_setup(json.loads(routes_file.read_text()))
+    routes = setup.routes
     rng = random.Random(index)
     print("ready", flush=True)
     sys.stdin.readline()
@@ -104,9 +135,12 @@ def worker(index: int, seconds: float) -> dict:
     return {"index": index, "done": done, "seconds": elapsed, "errors": dict(errors)}
 
 
-def run_workers(env: dict, processes: int, seconds: float) -> dict:
+def run_workers(env: dict, processes: int, seconds: float, routes_file: Path) -> dict:
     """Start `processes` workers, let them start together, sum their lifecycles per second."""
-    command = [sys.executable, "-m", "bench.lifecycle", "--seconds", str(seconds), "--index"]
+    command = [
+        sys.executable, "-m", "bench.lifecycle", "--seconds", str(seconds),
+        "--routes", str(routes_file), "--index",
+    ]  # fmt: skip
     procs = [
         subprocess.Popen([*command, str(i)], cwd=ROOT, env=env, stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, text=True)
@@ -135,8 +169,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=int, required=True)
     parser.add_argument("--seconds", type=float, required=True)
+    parser.add_argument("--routes", type=Path, required=True, help="JSON list of route keys")
     args = parser.parse_args()
-    print(json.dumps(worker(args.index, args.seconds)), flush=True)
+    print(json.dumps(worker(args.index, args.seconds, args.routes)), flush=True)
 
 
 if __name__ == "__main__":

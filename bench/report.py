@@ -90,6 +90,8 @@ def lifecycle_row(leg: dict) -> list[str]:
         f"{life['per_second']:.1f} lifecycles/s ({life['lifecycles']} in "
         f"{life['seconds']:.0f} s, {life['processes']} processes)"
     )
+    if "per_cpu_second" in life:
+        figure += f"; {life['per_cpu_second']:.1f} per second of the workers' CPU"
     if life["errors"]:
         figure += f", {sum(life['errors'].values())} failed: {next(iter(life['errors']))}"
     ok = life["per_second"] >= targets.LIFECYCLES_PER_SECOND and not life["errors"]
@@ -109,7 +111,7 @@ def generation_row(leg: dict) -> list[str]:
     minutes_2m = targets.FULL_SIZE / rate / 60 if rate else float("inf")
     figure = (
         f"{_n(gen['dossiers'])} dossiers, {_n(gen['events'])} events in {gen['seconds']:.0f} s "
-        f"({_n(rate)}/s; 2M ≈ {minutes_2m:.0f} min)"
+        f"(generator's CPU {gen['cpu_seconds']:.0f} s), {_n(rate)}/s; 2M ≈ {minutes_2m:.0f} min"
     )
     ok = minutes_2m * 60 <= targets.GENERATION_SECONDS_2M
     projected = leg["dossiers"] < targets.FULL_SIZE

@@ -30,11 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def choose_routes(count: int = 20) -> list[list[int]]:
     """(procedure, receiving, processing) keys of up to `count` demo routes that an online
-    submission can take by itself (the services pick the processing agency the route names),
-    spread over the catalogue. Runs once, in the driver: loading every route is slow."""
+    submission can take by itself (the services pick the processing agency the route names)
+    and that have unconditional mandatory components (the file goes to the first), spread
+    over the catalogue. Runs once, in the driver: loading every route is slow."""
     from demo.histories import prepare
 
-    usable = [r for r in prepare().routes if r.auto and any(d.mandatory for d in r.documents)]
+    usable = [r for r in prepare().routes if r.auto and components(r)]
     if not usable:
         raise LookupError("no demo route takes online submissions")
     step = max(1, len(usable) // count)

@@ -77,8 +77,10 @@ def summary_row(request: HttpRequest, agency: int, day: str) -> HttpResponse:
 
 
 def _components(procedure: Procedure, upload) -> list[ComponentData]:
-    """The unconditional mandatory components; the first one carries the file."""
-    mandatory = [d for d in procedure.documents.all() if d.mandatory and not d.condition]
+    """The unconditional mandatory components (else the first published one); the first one
+    carries the file, so every submission stores exactly one file."""
+    published = list(procedure.documents.all())
+    mandatory = [d for d in published if d.mandatory and not d.condition] or published[:1]
     kinds = set(Document.Kind.values)
     return [
         ComponentData(

@@ -76,6 +76,21 @@ def test_submission_view_makes_an_online_dossier_with_its_file(bench_on, client,
     assert len(files) == 1 and files[0].file.read().startswith(b"%PDF")
 
 
+def test_submission_carries_one_file_even_without_unconditional_components(
+    bench_on, client, province
+):
+    province.procedure.documents.update(condition="Nếu có")
+    boundary = "benchtest"
+    body = fixtures.submission_body(province.procedure.pk, province.centre.pk, boundary)
+    response = client.post(
+        "/bench/nop/", data=body.replace(b"@SERIAL@", b"000124"),
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    dossier = Dossier.objects.get(code=response.content.decode())
+    assert [bool(d.file) for d in dossier.documents.all()] == [True]
+
+
 def test_forged_session_passes_both_factors(province):
     from django.contrib.auth.middleware import AuthenticationMiddleware
     from django.contrib.sessions.middleware import SessionMiddleware

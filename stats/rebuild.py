@@ -94,7 +94,11 @@ def _clear() -> None:
     tables = [m._meta.db_table for m in TABLES]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Rows added earlier in the same transaction leave deferred foreign-key checks
+            # pending, which TRUNCATE refuses: run them first.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("TRUNCATE " + ", ".join(tables))
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         else:
             for table in tables:
                 cursor.execute(f"DELETE FROM {table}")

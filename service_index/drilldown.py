@@ -2,7 +2,8 @@
 
 `behind(code, scope, period, part)` gives the rows counted in the figure's numerator or
 denominator: their count equals the figure's number (the tests check it), so a page can list
-them under the figure. They read the dossiers and their timing rows (stats.DossierTiming)
+them under the figure (for the average processing time, both parts are the dossiers resolved,
+whose working minutes make the numerator). They read the dossiers and their timing rows (stats.DossierTiming)
 directly, filtered to the scope's agencies (processing agency). Open dossiers are judged at
 `Period.judged_moment(now)`, as the figures are.
 """
@@ -129,7 +130,8 @@ def _procedures(code: str, scope: Scope, period: Period, part: str, now) -> Quer
             continue
         if code == "online_service.procedures_online":
             codes |= inputs.online_procedures if part == NUMERATOR else inputs.procedures
+        elif part == NUMERATOR:
+            codes |= inputs.used_online_procedures
         else:
-            wanted = inputs.used_online_procedures if part == NUMERATOR else None
-            codes |= wanted if wanted is not None else inputs.online_procedures
+            codes |= inputs.online_procedures
     return Procedure.objects.current(period.last).filter(national_code__in=codes)

@@ -3,9 +3,9 @@
 `behind(code, scope, period, part)` gives the rows counted in the figure's numerator or
 denominator: their count equals the figure's number (the tests check it), so a page can list
 them under the figure (for the average processing time, both parts are the dossiers resolved,
-whose working minutes make the numerator). They read the dossiers and their timing rows (stats.DossierTiming)
-directly, filtered to the scope's agencies (processing agency). Open dossiers are judged at
-`Period.judged_moment(now)`, as the figures are.
+whose working minutes make the numerator). They read the dossiers and their timing rows
+(stats.DossierTiming) directly, filtered to the scope's agencies (processing agency). Open
+dossiers are judged at `Period.judged_moment(now)`, as the figures are.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from stats import judging, worktime
 from stats.counting import add
 from stats.models import DossierCount, DossierTiming, OfficialCount, counter_names
 from stats.recording import ACTS
-from stats.sql import Dialect
+from stats.sql import EPOCH, Dialect
 from workdays.models import Calendar
 
 # Sources the ratings app registers: each returns (model, key, counts) triples to add, the key
@@ -132,15 +132,23 @@ def _fill_day_line(zone: ZoneInfo, first: dt.date, last: dt.date) -> None:
         day = first
         while day <= last:
             spans = [*worktime.day_intervals(cal, day), (0, 0), (0, 0)][:2]
-            rows.append((calendar.pk, day, worktime.minutes_before(cal, day), *spans[0], *spans[1]))
+            before = worktime.minutes_before(cal, day)
+            rows.append((calendar.pk, day, (day - EPOCH).days, before, *spans[0], *spans[1]))
             day += dt.timedelta(days=1)
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE stats_dayline (calendar_id bigint, day {day_type}, "
-            "mins bigint, s1 integer, e1 integer, s2 integer, e2 integer, "
+            "dayno integer, mins bigint, s1 integer, e1 integer, s2 integer, e2 integer, "
             "PRIMARY KEY (calendar_id, day))"
         )
-        cursor.executemany("INSERT INTO stats_dayline VALUES (%s, %s, %s, %s, %s, %s, %s)", rows)
+        cursor.execute(
+            "CREATE UNIQUE INDEX stats_dayline_dayno ON stats_dayline (calendar_id, dayno)"
+        )
+        cursor.executemany(
+            "INSERT INTO stats_dayline VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", rows
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE stats_dayline")
 
 
 def _drop_day_line() -> None:
@@ -188,7 +196,8 @@ def _insert_timings(d: Dialect, now: dt.datetime) -> None:
                    ON ap.dossier_id = d.id
             LEFT JOIN (SELECT dossier_id, COUNT(*) AS n FROM dossiers_supplementrequest
                        GROUP BY dossier_id) sr ON sr.dossier_id = d.id
-            LEFT JOIN dossiers_steprun r ON r.id = d.current_step_id
+            LEFT JOIN (SELECT id, finished_at FROM dossiers_steprun WHERE finished_at IS NULL) r
+                   ON r.id = d.current_step_id
         ) base
     ) judged
     """

@@ -319,11 +319,15 @@ class Source:
     key: tuple[str, ...] = DOSSIER_KEY
 
     def select(self, keys: list[str], counters: tuple[str, ...]) -> str:
+        """Summed per key already (fewer rows for the union), with every counter column."""
         key = ", ".join(
             f"{expr} AS {name}" for expr, name in zip((self.day, *self.key), keys, strict=True)
         )
-        values = ", ".join(f"{self.counts.get(name, '0')} AS {name}" for name in counters)
-        return f"SELECT {key}, {values} {self.body}"
+        own = ", ".join(f"SUM({expr}) AS {name}" for name, expr in self.counts.items())
+        positions = ", ".join(str(n) for n in range(1, len(keys) + 1))
+        inner = f"SELECT {key}, {own} {self.body} GROUP BY {positions}"
+        values = ", ".join(name if name in self.counts else f"0 AS {name}" for name in counters)
+        return f"SELECT {', '.join(keys)}, {values} FROM ({inner}) s"
 
 
 DOCS = """docs AS (

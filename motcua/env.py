@@ -60,6 +60,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_url(name: str, default: str, *, required: bool = True) -> str:
+    """Read an http(s) address (no trailing slash); empty is allowed only if not required."""
+    value = env_str(name, default) if required else (_raw(name) or default)
+    if not value and not required:
+        return ""
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise ImproperlyConfigured(
+            f"{name}={_without_password(value)!r}: expected an address like https://host/path"
+        )
+    return value.rstrip("/")
+
+
 def env_secret(name: str, file_path: Path) -> str:
     """Read the secret key from the environment, else from a file made on first run.
 

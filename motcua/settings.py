@@ -8,8 +8,17 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
-from motcua.env import env_bool, env_database_url, env_int, env_list, env_secret, env_str
+from motcua.env import (
+    env_bool,
+    env_database_url,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MOTCUA_VAR_DIR", str(BASE_DIR / "var")))
@@ -33,6 +42,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "django_htmx",
+    # django-ninja's templates and static files: /api/docs serves Swagger UI from our own static
+    # files (without it in INSTALLED_APPS, ninja loads Swagger UI from a CDN).
+    "ninja",
     "org",
     "dossiers",
     "notifications",
@@ -158,6 +170,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Source maps (megabytes for django-ninja's Swagger UI and Redoc) are fetched only by developer
+# tools: compressing them would triple collectstatic's time for nothing.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -214,16 +229,38 @@ MOTCUA = {
     # Outbox: a claim older than this is taken to belong to a dead worker and retried.
     "OUTBOX_STALE_SECONDS": env_int("MOTCUA_OUTBOX_STALE_SECONDS", 120, minimum=1),
     "OUTBOX_MAX_ATTEMPTS": env_int("MOTCUA_OUTBOX_MAX_ATTEMPTS", 8, minimum=1),
+    # Upstream intake API: how far (seconds) a request's signed timestamp may be from our clock,
+    # and the largest request body accepted (files travel base64-encoded inside the JSON).
+    "INTAKE_WINDOW_SECONDS": env_int("MOTCUA_INTAKE_WINDOW_SECONDS", 300, minimum=1),
+    "INTAKE_MAX_BODY_BYTES": env_int(
+        "MOTCUA_INTAKE_MAX_BODY_BYTES", 64 * 1024 * 1024, minimum=1024
+    ),
     # Password of the demo staff accounts that `manage.py demo` creates (demo data only).
     "DEMO_PASSWORD": env_str("MOTCUA_DEMO_PASSWORD", "motcua-demo-2026"),
     # Portal account forms (sign-up, password reset, new verification link) accepted per hour
     # from one address, each form counted on its own.
     "ACCOUNT_FORMS_PER_HOUR": env_int("MOTCUA_ACCOUNT_FORMS_PER_HOUR", 10, minimum=1),
+    # Public address of the portal, for links in emails and SMS (and the receipt's QR code).
+    "SITE_URL": env_url("MOTCUA_SITE_URL", "http://127.0.0.1:8000"),
+    # Public tracking (/tra-cuu/): lookups allowed per visitor address (REMOTE_ADDR) and minute,
+    # counted in the default cache (configure a shared cache when several web processes run).
+    "TRACKING_LOOKUPS_PER_MINUTE": env_int("MOTCUA_TRACKING_LOOKUPS_PER_MINUTE", 20, minimum=1),
+    # SMS gateway: JSON POST to this address (no address, no SMS), the token in this header.
+    "SMS_URL": env_url("MOTCUA_SMS_URL", "", required=False),
+    "SMS_TOKEN": env_str("MOTCUA_SMS_TOKEN", ""),
+    "SMS_TOKEN_HEADER": env_str("MOTCUA_SMS_TOKEN_HEADER", "Authorization"),
+    "SMS_TIMEOUT": env_int("MOTCUA_SMS_TIMEOUT", 10, minimum=1),
+    # Vietnamese gateways often take unaccented text only, and unaccented text fits 160
+    # characters in one GSM-7 segment (with accents: 70 in UCS-2). On by default.
+    "SMS_UNACCENTED": env_bool("MOTCUA_SMS_UNACCENTED", True),
+    "SMS_MAX_CHARS": env_int("MOTCUA_SMS_MAX_CHARS", 160, minimum=70),
 }
 
-if MOTCUA["OUTBOX_STALE_SECONDS"] <= EMAIL_TIMEOUT:
-    # A send still waiting on the mail server must not look abandoned, or it would be sent twice.
+_SLOWEST_SEND = max(EMAIL_TIMEOUT, MOTCUA["SMS_TIMEOUT"] if MOTCUA["SMS_URL"] else 0)
+if MOTCUA["OUTBOX_STALE_SECONDS"] <= _SLOWEST_SEND:
+    # A send still waiting on the mail server or the SMS gateway must not look abandoned, or
+    # it would be sent twice.
     raise ImproperlyConfigured(
-        "MOTCUA_OUTBOX_STALE_SECONDS must be greater than MOTCUA_EMAIL_TIMEOUT "
-        f"({MOTCUA['OUTBOX_STALE_SECONDS']} <= {EMAIL_TIMEOUT})"
+        "MOTCUA_OUTBOX_STALE_SECONDS must be greater than MOTCUA_EMAIL_TIMEOUT and, with an SMS "
+        f"gateway, MOTCUA_SMS_TIMEOUT ({MOTCUA['OUTBOX_STALE_SECONDS']} <= {_SLOWEST_SEND})"
     )

@@ -1,9 +1,17 @@
-"""Queue notifications for dossier events (inside the caller's transaction) and deliver them."""
+"""Queue notifications for dossier events (inside the caller's transaction) and deliver them.
+
+The applicant is told by email (when they gave an address) and by SMS (when they gave a mobile
+number and a gateway is configured), in their language (`Applicant.language`). Each message is
+one outbox row with a unique key per event, channel and recipient, so queuing twice writes one
+row, and a claim before sending makes running the delivery task twice send once.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -12,7 +20,9 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from notifications import sms
 from notifications.models import Notification
+from tracking.links import tracking_url
 
 # Event actions that tell the applicant something (P10).
 APPLICANT_EVENTS = {
@@ -31,18 +41,28 @@ APPLICANT_EVENTS = {
 }
 
 
-def _queue(*, key: str, kind: str, recipient: str, context: dict, event=None, dossier=None):
-    """Create the outbox row and its delivery task in the current transaction (once per key)."""
-    language = context.get("language", settings.LANGUAGE_CODE)
+def _render(channel: str, context: dict, language: str) -> tuple[str, str]:
+    """Subject and body in the recipient's language; an SMS is one short line (sms.compose)."""
     with translation.override(language):
         subject = render_to_string("notifications/subject.txt", context).strip()
-        body = render_to_string("notifications/body.txt", context)
+        if channel == Notification.Channel.SMS:
+            sentence = render_to_string("notifications/sms.txt", context)
+            return subject, sms.compose(sentence, context.get("tracking_url", ""))
+        return subject, render_to_string("notifications/body.txt", context)
+
+
+def _queue(
+    *, key: str, kind: str, recipient: str, context: dict, event=None, dossier=None,
+    channel: str = Notification.Channel.EMAIL,
+) -> Notification:  # fmt: skip
+    """Create the outbox row and its delivery task in the current transaction (once per key)."""
+    language = context.get("language", settings.LANGUAGE_CODE)
+    subject, body = _render(channel, context, language)
     row, created = Notification.objects.get_or_create(
         key=key,
         defaults={
-            "event": event, "dossier": dossier, "kind": kind,
-            "channel": Notification.Channel.EMAIL, "recipient": recipient,
-            "language": language, "subject": subject[:255], "body": body,
+            "event": event, "dossier": dossier, "kind": kind, "channel": channel,
+            "recipient": recipient, "language": language, "subject": subject[:255], "body": body,
         },
     )  # fmt: skip
     if created:
@@ -57,20 +77,49 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def applicant_language(applicant) -> str:
+    """The applicant's chosen language if we speak it, else the default (Vietnamese)."""
+    supported = {code for code, _name in settings.LANGUAGES}
+    chosen = getattr(applicant, "language", "")
+    return chosen if chosen in supported else settings.LANGUAGE_CODE
+
+
+def _event_context(event) -> dict:
+    """What the templates need about the event, with the data stored as text made typed."""
+    dossier = event.dossier
+    context = {
+        "kind": event.action, "dossier": dossier, "event": event,
+        "language": applicant_language(dossier.applicant),
+        "tracking_url": tracking_url(dossier.code),
+    }  # fmt: skip
+    if event.action == "dossier.apology_issued" and event.data.get("old_due_at"):
+        context["old_due_at"] = dt.datetime.fromisoformat(event.data["old_due_at"])
+    if event.action == "dossier.payment_requested":
+        context["amount"] = event.data.get("amount")
+    return context
+
+
 def notify_applicant(event) -> Notification | None:
-    """Email the applicant about this event, if it is one they are told about and they gave
-    an email address (data minimisation: no address, no message)."""
+    """Tell the applicant about this event, if it is one they are told about: by email when
+    they gave an address, by SMS when they gave a mobile number and a gateway is configured
+    (data minimisation: no address, no message). Returns the email row, if any."""
     if event.action not in APPLICANT_EVENTS:
         return None
-    dossier = event.dossier
-    email = dossier.applicant.email
-    if not email:
-        return None
-    context = {"kind": event.action, "dossier": dossier, "event": event}
-    return _queue(
-        key=f"event:{event.pk}:email:{_digest(email)}", kind=event.action, recipient=email,
-        context=context, event=event, dossier=dossier,
-    )  # fmt: skip
+    dossier, applicant = event.dossier, event.dossier.applicant
+    context = _event_context(event)
+    email_row = None
+    if applicant.email:
+        email_row = _queue(
+            key=f"event:{event.pk}:email:{_digest(applicant.email)}", kind=event.action,
+            recipient=applicant.email, context=context, event=event, dossier=dossier,
+        )  # fmt: skip
+    phone = sms.mobile_number(applicant.phone)
+    if phone and sms.enabled():
+        _queue(
+            key=f"event:{event.pk}:sms:{_digest(phone)}", kind=event.action, recipient=phone,
+            context=context, event=event, dossier=dossier, channel=Notification.Channel.SMS,
+        )  # fmt: skip
+    return email_row
 
 
 def notify_officials(dossier, officials, kind: str, slot: str = "") -> list[Notification]:
@@ -101,19 +150,57 @@ def claim(notification_id: int) -> bool:
     return changed == 1
 
 
+RECEIPT_HOOK_MODULE = "paperwork.forms"
+
+
+def receipt_pdf_hook() -> Callable | None:
+    """`paperwork.forms.receipt_pdf(dossier) -> bytes` (Form 01 with its QR code), once the
+    paperwork app provides it; until then the reception email carries the tracking link only.
+    A paperwork module that exists but fails to import is an error, not a missing hook."""
+    try:
+        module = importlib.import_module(RECEIPT_HOOK_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != RECEIPT_HOOK_MODULE:
+            raise
+        return None
+    return getattr(module, "receipt_pdf", None)
+
+
+def _attach_receipt(message: EmailMessage, row: Notification) -> None:
+    """The receipt (Form 01) goes with the reception email, rendered at sending time (after
+    the reception committed, outside its transaction)."""
+    if row.kind != "dossier.received" or row.dossier_id is None:
+        return
+    make_pdf = receipt_pdf_hook()
+    if make_pdf is None:
+        return
+    dossier = row.dossier
+    message.attach(f"giay-tiep-nhan-{dossier.code}.pdf", make_pdf(dossier), "application/pdf")
+
+
+def _send(row: Notification) -> None:
+    """Hand the message to its transport; raises on any failure."""
+    if row.channel == Notification.Channel.SMS:
+        sms.send(to=row.recipient, text=row.body, reference=f"motcua-{row.pk}")
+        return
+    message = EmailMessage(
+        subject=row.subject, body=row.body, to=[row.recipient],
+        headers={"Message-ID": f"<notification.{row.pk}@{DNS_NAME}>"},
+    )  # fmt: skip
+    _attach_receipt(message, row)
+    message.send()
+
+
 def deliver(notification_id: int) -> str:
     """Send one outbox row at most once per successful claim."""
     if not claim(notification_id):
         return "skipped"
     row = Notification.objects.get(pk=notification_id)
-    message = EmailMessage(
-        subject=row.subject, body=row.body, to=[row.recipient],
-        headers={"Message-ID": f"<notification.{row.pk}@{DNS_NAME}>"},
-    )  # fmt: skip
     try:
-        message.send()
-    except Exception as exc:  # any transport error: retry later
-        failed = row.attempts >= settings.MOTCUA["OUTBOX_MAX_ATTEMPTS"]
+        _send(row)
+    except Exception as exc:  # any transport error: retry later, unless it cannot help
+        permanent = isinstance(exc, sms.SmsError) and exc.permanent
+        failed = permanent or row.attempts >= settings.MOTCUA["OUTBOX_MAX_ATTEMPTS"]
         Notification.objects.filter(pk=row.pk, claimed_at=row.claimed_at).update(
             status=Notification.Status.FAILED if failed else Notification.Status.PENDING,
             last_error=str(exc)[:2000],

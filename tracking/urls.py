@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tracking import views
 
 app_name = "tracking"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.track, name="track"),
+]

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from catalog.models import ProcessStep
 from dossiers.models import ApologyLetter, Applicant, Dossier, Pause, StepRun, SupplementRequest
+from dossiers.services.reception import NOT_UPDATED
 from workdays import clock
 
 
@@ -143,7 +144,7 @@ def _merge_applicant(existing: Applicant, candidate: Applicant) -> bool:
     """What find_or_create_applicant does to a known applicant; True when a value changed."""
     changed = False
     for name, value in candidate.__dict__.items():
-        if name.startswith("_") or name == "id" or value in ("", None):
+        if name.startswith("_") or name in NOT_UPDATED or value in ("", None):
             continue
         if getattr(existing, name) != value:
             setattr(existing, name, value)

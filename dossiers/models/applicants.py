@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -33,6 +34,10 @@ class Applicant(models.Model):
     address = models.CharField(_("địa chỉ"), max_length=500, blank=True)
     phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
     email = models.EmailField(_("thư điện tử"), blank=True)
+    # The language of the emails and SMS sent to the applicant (P10); Vietnamese unless chosen.
+    language = models.CharField(
+        _("ngôn ngữ nhận thông báo"), max_length=8, choices=settings.LANGUAGES, default="vi"
+    )
 
     class Meta:
         verbose_name = _("người nộp hồ sơ")

@@ -65,6 +65,11 @@ class ComponentData:
     inspected: dict = field(default_factory=dict)
 
 
+# Never overwritten by details typed for a new dossier: the row id, and the applicant's own
+# choices (the language of their notifications), which only they change.
+NOT_UPDATED = frozenset({"id", "language"})
+
+
 def find_or_create_applicant(
     data: ApplicantData | Applicant, *, update_existing: bool = True
 ) -> Applicant:
@@ -86,7 +91,7 @@ def find_or_create_applicant(
     if not update_existing:
         return existing
     for name, value in candidate.__dict__.items():
-        if not name.startswith("_") and name != "id" and value not in ("", None):
+        if not name.startswith("_") and name not in NOT_UPDATED and value not in ("", None):
             setattr(existing, name, value)
     existing.save()
     return existing

@@ -22,7 +22,11 @@ from django.utils import timezone, translation
 
 from notifications import sms
 from notifications.models import Notification
+from ratings.services import rating_url
 from tracking.links import tracking_url
+
+# Events whose email invites the applicant to rate the handling (P6): the result is there.
+RATING_INVITED = {"dossier.result_recorded", "dossier.result_returned"}
 
 # Event actions that tell the applicant something (P10).
 APPLICANT_EVENTS = {
@@ -96,6 +100,8 @@ def _event_context(event) -> dict:
         context["old_due_at"] = dt.datetime.fromisoformat(event.data["old_due_at"])
     if event.action == "dossier.payment_requested":
         context["amount"] = event.data.get("amount")
+    if event.action in RATING_INVITED:
+        context["rating_url"] = rating_url(dossier)
     return context
 
 

@@ -86,6 +86,15 @@ def rating_link_token(dossier: Dossier) -> str:
     return signing.dumps({"d": dossier.pk}, salt=LINK_SALT, compress=True)
 
 
+def rating_url(dossier: Dossier) -> str:
+    """The absolute address of the rating page for the result email."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    path = reverse("ratings:by_link", args=[rating_link_token(dossier)])
+    return settings.MOTCUA["SITE_URL"] + path
+
+
 def dossier_from_link(token: str) -> Dossier | None:
     """The dossier a rating link was made for, or None if the link is forged or too old."""
     try:

@@ -27,6 +27,10 @@ def public_pages(settings, province):
         ("procedure", f"/thu-tuc/{procedure.national_code}/"),
         ("rating", f"/danh-gia/{rating_link_token(finished)}/"),
         ("official-sign-in", "/can-bo/dang-nhap/"),
+        ("tracking-form", "/tra-cuu/"),
+        ("tracking", f"/tra-cuu/?ma={finished.code}"),
+        ("citizen-sign-up", "/tai-khoan/dang-ky/"),
+        ("citizen-sign-in", "/tai-khoan/dang-nhap/"),
     ]
 
 

@@ -110,3 +110,11 @@ def test_the_kiosk_is_opened_by_a_counter_officer_of_the_dossier_only(client, pr
     client.post(url, _answers(3))
     rating = Rating.objects.get(dossier=finished)
     assert (rating.channel, rating.kiosk_official) == ("kiosk", province.officer)
+
+
+def test_the_result_email_carries_a_working_rating_link(client, finished):
+    email = Notification.objects.get(dossier=finished, kind="dossier.result_recorded")
+    link = next(line for line in email.body.splitlines() if "/danh-gia/" in line).strip()
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    assert client.get(f"/{path}").status_code == 200
+    assert "Người dân không hài lòng" not in email.subject

@@ -13,7 +13,7 @@ Conditions are plain functions of the draft, so the submit service checks the sa
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +28,8 @@ from dossiers.models.dossier import Delivery
 class Step:
     slug: str
     url_name: str
-    title: Promise
+    # Not part of equality or hash: a lazy title hashes differently in each language.
+    title: Promise = field(compare=False)
 
 
 APPLICANT = Step("nguoi-nop", "applications:step_applicant", _("Người nộp và nơi nộp"))

@@ -15,6 +15,16 @@ from catalog.models import OnlineLevel
 from citizens import services as accounts
 from citizens.models import BusinessAccount, BusinessMembership, CitizenAccount, MemberRole
 from dossiers.models import Dossier
+from dossiers.services import (
+    ComponentData,
+    assign_step,
+    hand_over_step,
+    receive_submitted,
+    record_result,
+    request_supplement,
+    start_step,
+)
+from tests.personas import actor
 
 PASSWORD = "mua-thu-Ha-Noi-2026"
 SITE = "http://testserver/"
@@ -118,3 +128,39 @@ def apply_online(client, province, files=None) -> Dossier:
     assert response.status_code == 302, response.content.decode()[:2000]
     code = response["Location"].rstrip("/").split("/")[-2]
     return Dossier.objects.get(code=code)
+
+
+# ---------------------------------------------------------------- officials' moves
+
+
+def to_specialist(province, dossier):
+    receive_submitted(actor=actor(province.officer), dossier=dossier)
+    hand_over_step(actor=actor(province.officer), dossier=dossier)
+    assign_step(actor=actor(province.head), dossier=dossier, assignee=province.specialist)
+    start_step(actor=actor(province.specialist), dossier=dossier)
+    dossier.refresh_from_db()
+    return dossier
+
+
+def to_result(province, dossier):
+    to_specialist(province, dossier)
+    hand_over_step(actor=actor(province.specialist), dossier=dossier, to=province.head)
+    hand_over_step(actor=actor(province.head), dossier=dossier, to=province.leader)
+    result = ComponentData(
+        name="Giấy phép", kind="electronic",
+        file=SimpleUploadedFile("giay-phep.pdf", PDF + b"% result", "application/pdf"),
+    )  # fmt: skip
+    record_result(actor=actor(province.leader), dossier=dossier, number="7/GP", files=[result])
+    dossier.refresh_from_db()
+    return dossier
+
+
+def ask_supplement(province, dossier, *docs):
+    items = [{"name": d.name, "kind": "original", "count": 1, "required_document_id": d.pk}
+             for d in docs]  # fmt: skip
+    request_supplement(
+        actor=actor(province.specialist), dossier=dossier, items=items,
+        reason="Bản vẽ chưa có dấu của đơn vị thiết kế",
+    )  # fmt: skip
+    dossier.refresh_from_db()
+    return dossier

@@ -18,15 +18,10 @@ from dossiers.lifecycle import Status
 from dossiers.models import Document, Event
 from dossiers.services import (
     ComponentData,
-    assign_step,
     guide_supplement_at_reception,
-    hand_over_step,
     receive_dossier,
     receive_submitted,
-    record_result,
-    request_supplement,
     return_result,
-    start_step,
 )
 from ratings.models import Rating
 from tests.applying import (
@@ -34,6 +29,7 @@ from tests.applying import (
     PDF,
     PNG,
     apply_online,
+    ask_supplement,
     attach,
     choose_applicant,
     choose_delivery,
@@ -46,6 +42,8 @@ from tests.applying import (
     signed_in,
     start,
     submit,
+    to_result,
+    to_specialist,
 )
 from tests.personas import actor, applicant, components
 
@@ -67,39 +65,6 @@ def page_of(client, dossier) -> str:
     response = client.get(f"{BASE}/ho-so-cua-toi/{dossier.code}/")
     assert response.status_code == 200
     return response.content.decode()
-
-
-def to_specialist(province, dossier):
-    receive_submitted(actor=actor(province.officer), dossier=dossier)
-    hand_over_step(actor=actor(province.officer), dossier=dossier)
-    assign_step(actor=actor(province.head), dossier=dossier, assignee=province.specialist)
-    start_step(actor=actor(province.specialist), dossier=dossier)
-    dossier.refresh_from_db()
-    return dossier
-
-
-def to_result(province, dossier):
-    to_specialist(province, dossier)
-    hand_over_step(actor=actor(province.specialist), dossier=dossier, to=province.head)
-    hand_over_step(actor=actor(province.head), dossier=dossier, to=province.leader)
-    result = ComponentData(
-        name="Giấy phép", kind="electronic",
-        file=SimpleUploadedFile("giay-phep.pdf", PDF + b"% result", "application/pdf"),
-    )  # fmt: skip
-    record_result(actor=actor(province.leader), dossier=dossier, number="7/GP", files=[result])
-    dossier.refresh_from_db()
-    return dossier
-
-
-def ask_supplement(province, dossier, *docs):
-    items = [{"name": d.name, "kind": "original", "count": 1, "required_document_id": d.pk}
-             for d in docs]  # fmt: skip
-    request_supplement(
-        actor=actor(province.specialist), dossier=dossier, items=items,
-        reason="Bản vẽ chưa có dấu của đơn vị thiết kế",
-    )  # fmt: skip
-    dossier.refresh_from_db()
-    return dossier
 
 
 # ---------------------------------------------------------------- the list and the detail

@@ -1,3 +1,11 @@
 """Reception and queues (/can-bo/...)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from backoffice.views import counter, queues
+
+urlpatterns: list = [
+    path("", queues.queue_list, name="queues"),
+    path("tiep-nhan/", counter.reception, name="reception"),
+    path("tiep-nhan/<str:code>/", counter.check_submitted, name="reception_check"),
+]

@@ -1,0 +1,275 @@
+"""Work queues through HTTP (B3): each role sees its tabs with counts, rows sorted by due moment,
+due-soon and overdue marked in words, unassigned work visible to heads, no ID number in lists,
+and the same number of queries for pages of 10 and 50 rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from dossiers.models import Dossier
+from dossiers.services import (
+    Actor,
+    assign_step,
+    consult_agency,
+    hand_over_step,
+    pause_for_payment,
+    receive_dossier,
+    record_result,
+    request_supplement,
+    submit_online,
+)
+from org.models import Role
+from tests.personas import actor, applicant, components, official
+from tests.signin import sign_in
+
+pytestmark = pytest.mark.django_db
+URL = "/can-bo/"
+
+
+def receive(province, n: int, days_ago: int = 0) -> Dossier:
+    at = timezone.now() - dt.timedelta(days=days_ago)
+    return receive_dossier(
+        actor=actor(province.officer), procedure=province.procedure, applicant=applicant(n),
+        components=components(province), at=at,
+    )  # fmt: skip
+
+
+def to_division(province, dossier: Dossier, assignee=None) -> Dossier:
+    """Hand the dossier from the counter to the division (step 2) an hour after reception,
+    assigned or not."""
+    at = dossier.received_at + dt.timedelta(hours=1)
+    hand_over_step(actor=actor(province.officer), dossier=dossier, at=at)
+    if assignee is not None:
+        assign_step(actor=actor(province.head), dossier=dossier, assignee=assignee, at=at)
+    dossier.refresh_from_db()
+    return dossier
+
+
+def due_in(dossier: Dossier, delta: dt.timedelta) -> None:
+    """Place the dossier's due moment relative to now (the queues compare with the clock)."""
+    Dossier.objects.filter(pk=dossier.pk).update(due_at=timezone.now() + delta)
+
+
+def tab_counts(html: str) -> dict[str, int]:
+    found = re.findall(r'\?tab=([a-z-]+)&amp;per=\d+"[^>]*>[^<]*<span class="bo-count">(\d+)', html)
+    return {key: int(n) for key, n in found}
+
+
+def codes(html: str) -> list[str]:
+    return re.findall(r'<td data-label="Mã hồ sơ"><a href="[^"]+">([^<]+)</a>', html)
+
+
+def row_of(html: str, code: str) -> str:
+    return html.split(f">{code}</a>")[1].split("</tr>")[0]
+
+
+def get(who, **params) -> str:
+    response = sign_in(Client(), who).get(URL, params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.fixture
+def office(province):
+    """One dossier in each state a queue shows."""
+    ns = province
+    ns.mine = receive(ns, 1)  # step 1, assigned to the counter officer
+    ns.unassigned = to_division(ns, receive(ns, 2))
+    ns.assigned = to_division(ns, receive(ns, 3), ns.specialist)
+    ns.late = to_division(ns, receive(ns, 4, days_ago=40), ns.specialist)
+    ns.soon = to_division(ns, receive(ns, 5), ns.specialist)
+    due_in(ns.soon, dt.timedelta(minutes=30))
+    ns.supplement = to_division(ns, receive(ns, 6), ns.specialist)
+    request_supplement(
+        actor=actor(ns.specialist), dossier=ns.supplement, reason="Thiếu bản vẽ",
+        items=[{"name": "Bản vẽ", "required_document_id": ns.docs[1].pk}],
+    )  # fmt: skip
+    ns.paused = to_division(ns, receive(ns, 7), ns.specialist)
+    pause_for_payment(actor=actor(ns.specialist), dossier=ns.paused, amount=500000, reason="Lệ phí")
+    ns.consulted = to_division(ns, receive(ns, 8), ns.specialist)
+    consult_agency(
+        actor=actor(ns.specialist), dossier=ns.consulted, agency=ns.other, question="Ý kiến?"
+    )
+    ns.done = to_division(ns, receive(ns, 9), ns.specialist)
+    record_result(actor=actor(ns.leader), dossier=ns.done, number="12/GP")
+    ns.online = submit_online(
+        actor=Actor.applicant("An"), procedure=ns.procedure, applicant=applicant(10),
+        receiving_agency=ns.centre, components=components(ns),
+    )  # fmt: skip
+    return ns
+
+
+def test_counter_officer_sees_own_steps_online_submissions_and_results(office):
+    html = get(office.officer)
+    assert tab_counts(html) == {
+        "cua-toi": 1, "sap-den-han": 1, "qua-han": 1, "cho-bo-sung": 1, "tam-dung": 1,
+        "nop-truc-tuyen": 1, "tra-ket-qua": 1,
+    }  # fmt: skip
+    assert codes(html) == [office.mine.code]
+    online = get(office.officer, tab="nop-truc-tuyen")
+    assert codes(online) == [office.online.code]
+    assert f'href="/can-bo/tiep-nhan/{office.online.code}/"' in online
+    assert codes(get(office.officer, tab="tra-ket-qua")) == [office.done.code]
+
+
+def test_head_sees_the_unit_with_unassigned_work_first(office):
+    html = get(office.head, tab="don-vi")
+    counts = tab_counts(html)
+    assert counts["don-vi"] == 7 and "nop-truc-tuyen" not in counts
+    assert "1 hồ sơ chưa phân công (xếp trước)." in html
+    rows = codes(html)
+    assert rows[0] == office.unassigned.code
+    assert "Chưa phân công" in row_of(html, office.unassigned.code)
+
+
+def test_specialist_sees_assigned_work_sorted_by_due_with_marks_in_words(office):
+    html = get(office.specialist)
+    rows = codes(html)
+    assert set(rows) == {
+        office.assigned.code, office.late.code, office.soon.code, office.supplement.code,
+        office.paused.code, office.consulted.code,
+    }  # fmt: skip
+    assert rows[0] == office.late.code
+    late_row = row_of(html, office.late.code)
+    assert "Quá hạn" in late_row and "bước quá hạn" in late_row
+    soon_row = row_of(html, office.soon.code)
+    assert "Sắp đến hạn" in soon_row and "Quá hạn" not in soon_row
+    paused_row = row_of(html, office.paused.code)
+    assert "Đang dừng tính hạn" in paused_row
+    assert codes(get(office.specialist, tab="qua-han")) == [office.late.code]
+    assert codes(get(office.specialist, tab="sap-den-han")) == [office.soon.code]
+    assert codes(get(office.specialist, tab="cho-bo-sung")) == [office.supplement.code]
+    assert codes(get(office.specialist, tab="tam-dung")) == [office.paused.code]
+
+
+def test_rows_show_the_applicant_name_but_no_id_number(office):
+    html = get(office.specialist)
+    assert "Nguyễn Văn An" in html
+    assert applicant(3).personal_id not in html
+    assert office.procedure.name in html and "Thẩm định" in html and str(office.specialist) in html
+
+
+def test_the_consulted_agency_sees_the_question_to_answer(office):
+    html = get(office.outsider, tab="xin-y-kien")
+    assert tab_counts(html)["xin-y-kien"] == 1
+    assert codes(html) == [office.consulted.code]
+    assert "Hạn trả lời" in html
+    assert codes(get(office.head, tab="xin-y-kien")) == []
+
+
+def test_leader_sees_the_agencys_deadlines(office):
+    counts = tab_counts(get(office.leader))
+    assert counts["qua-han"] == 1 and counts["sap-den-han"] == 1
+    assert "nop-truc-tuyen" not in counts
+
+
+def test_an_outsider_sees_nothing_of_another_agency(office):
+    counts = tab_counts(get(office.outsider))
+    assert counts == {key: 0 for key in counts} | {"xin-y-kien": 1}
+
+
+def test_overseer_gets_a_clear_message_and_admin_the_not_an_official_page(province):
+    html = get(province.overseer)
+    assert "Cán bộ giám sát không có hàng việc xử lý" in html
+    admin = official("quantri", province.department.units.first(), Role.ADMIN)
+    response = sign_in(Client(), admin).get(URL)
+    assert response.status_code == 403
+    assert "không phải tài khoản cán bộ xử lý hồ sơ" in response.content.decode()
+    assert Client().get(URL).status_code == 302
+
+
+def test_unknown_tab_and_page_size_fall_back(office):
+    html = get(office.officer, tab="khong-co", per="13")
+    assert 'aria-current="page">Việc của tôi' in html
+    assert '<strong aria-current="true">10</strong>' in html
+
+
+def test_same_number_of_queries_for_10_and_50_rows(province):
+    for n in range(1, 52):
+        receive(province, n)
+    client = sign_in(Client(), province.officer)
+    client.get(URL)  # warm up the session and caches
+    counted = {}
+    for per in (10, 50):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(URL, {"tab": "cua-toi", "per": per})
+        assert len(codes(response.content.decode())) == per
+        counted[per] = len(queries)
+    assert counted[10] == counted[50]
+    assert counted[10] <= 8
+    second = client.get(URL, {"tab": "cua-toi", "per": 50, "page": 2}).content.decode()
+    assert len(codes(second)) == 1 and "Trang 2/2" in second
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.parametrize("key", ["qua-han", "sap-den-han", "cho-bo-sung", "tam-dung"])
+def test_agency_tabs_are_served_by_the_open_dossier_index(office, key):
+    """The filter of a head's agency-wide tab fits the partial index (agency, due moment, open
+    statuses). Tiny test tables would be scanned, so scans are switched off, and the other
+    partial index (due moment alone, for the warning job) is dropped inside the test's
+    transaction, to see that this one fits the query."""
+    from backoffice.views.queues import TABS, Viewer
+    from dossiers.deadlines import warning_horizon
+
+    now = timezone.now()
+    viewer = Viewer(office.head, now, warning_horizon(now))
+    tab = next(t for t in TABS if t.key == key)
+    query = Dossier.objects.filter(tab.where(viewer)).order_by("due_at").values("pk")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX dossier_open_due")
+        cursor.execute("ANALYZE dossiers_dossier")
+        cursor.execute("SET enable_seqscan = off")
+    try:
+        plan = query.explain()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = on")
+    assert "dossier_open_by_due" in plan, plan
+
+
+@pytest.mark.needs_chromium
+@pytest.mark.django_db(transaction=True)
+def test_queue_page_in_a_browser_fits_a_phone(live_server, office, settings):
+    """Screenshots of the head's unit queue for review; at 360 px nothing is wider than the
+    screen, and the tabs are reached with the keyboard."""
+    import os
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.signin import session_cookie
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    artifacts = Path(__file__).resolve().parent.parent / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="vi-VN")
+        context.add_cookies([session_cookie(sign_in(Client(), office.head))])
+        page = context.new_page()
+        page.goto(f"{live_server.url}{URL}?tab=don-vi")
+        assert (
+            page.locator(".bo-tabs a[aria-current=page]").inner_text().startswith("Việc của đơn vị")
+        )
+        page.screenshot(path=str(artifacts / "backoffice-queues.png"), full_page=True)
+        page.set_viewport_size({"width": 360, "height": 740})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.screenshot(path=str(artifacts / "backoffice-queues-360.png"), full_page=True)
+        page.locator(".bo-tabs a", has_text="Quá hạn").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_url("**tab=qua-han*")
+        assert codes(page.content()) == [office.late.code]
+        browser.close()

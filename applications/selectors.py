@@ -162,7 +162,10 @@ def staged_files(*, draft: Draft | None = None, dossier: Dossier | None = None) 
 
 
 def staged_file_or_404(citizen: CitizenAccount, pk: int, **owner) -> StagedFile:
-    staged = StagedFile.objects.filter(pk=pk, citizen=citizen, **owner).exclude(file="").first()
+    """A staged file of the citizen's draft, or of a dossier's supplement (which the caller has
+    checked the citizen may see: a colleague acting for the same business may have added it)."""
+    mine = {} if "dossier" in owner else {"citizen": citizen}
+    staged = StagedFile.objects.filter(pk=pk, **mine, **owner).exclude(file="").first()
     if staged is None:
         raise Http404("no such file")
     return staged

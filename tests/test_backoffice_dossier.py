@@ -3,7 +3,6 @@ download, the official forms block, and the access log of every read of personal
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 
@@ -31,7 +30,6 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 T0 = local(2026, 11, 2, 9, 0)  # Monday
 T1 = local(2026, 11, 2, 10, 0)
-HAS_PAPERWORK_FORMS = importlib.util.find_spec("paperwork.forms") is not None
 
 
 def _scanned(province) -> list[ComponentData]:
@@ -202,21 +200,20 @@ def test_the_forms_block_lists_the_forms_of_the_dossiers_history(province, dossi
         assert reverse("backoffice:form", args=[dossier.code, absent]) not in block
 
 
-@pytest.mark.skipif(HAS_PAPERWORK_FORMS, reason="paperwork.forms exists: the 200 test applies")
-def test_a_form_is_404_until_paperwork_provides_it(province, dossier):
-    client = sign_in(Client(), province.officer)
-    for number in ("01", "05", "99"):
-        response = client.get(reverse("backoffice:form", args=[dossier.code, number]))
-        assert response.status_code == 404
-    assert not AccessLog.objects.exists()
-
-
-@pytest.mark.skipif(not HAS_PAPERWORK_FORMS, reason="paperwork.forms is not merged yet")
 def test_a_form_is_served_as_pdf_and_logged(province, dossier):
     client = sign_in(Client(), province.officer)
     response = client.get(reverse("backoffice:form", args=[dossier.code, "01"]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
     assert AccessLog.objects.filter(dossier=dossier, what="form").count() == 1
+
+
+def test_a_form_the_history_does_not_have_or_an_unknown_number_is_404(province, dossier):
+    client = sign_in(Client(), province.officer)
+    for number in ("04", "99"):  # no apology was issued; no such form
+        response = client.get(reverse("backoffice:form", args=[dossier.code, number]))
+        assert response.status_code == 404
+    assert not AccessLog.objects.exists()
 
 
 # ---------------------------------------------------------------- in a real browser

@@ -279,13 +279,21 @@ def test_the_access_log_shows_who_read_my_personal_data(province, binh, submitte
 # ---------------------------------------------------------------- letters
 
 
-def test_the_receipt_is_offered_once_received(province, binh, submitted):
-    forms = pytest.importorskip("paperwork.forms")
-    assert hasattr(forms, "receipt_pdf")
-    url = f"{BASE}/ho-so-cua-toi/{submitted.code}/mau/01/"
-    assert url not in page_of(binh, submitted)
-    assert binh.get(url).status_code == 404
-    receive_submitted(actor=actor(province.officer), dossier=submitted)
-    assert url in page_of(binh, submitted)
-    response = binh.get(url)
-    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+def test_the_letters_follow_what_happened(province, binh, submitted):
+    """Form 01 once received, Form 02 once a supplement was asked; each a PDF of its own."""
+    receipt = f"{BASE}/ho-so-cua-toi/{submitted.code}/mau/01/"
+    guidance = f"{BASE}/ho-so-cua-toi/{submitted.code}/mau/02/"
+    assert receipt not in page_of(binh, submitted)
+    assert binh.get(receipt).status_code == 404
+    dossier = ask_supplement(province, to_specialist(province, submitted), province.docs[1])
+    page = page_of(binh, dossier)
+    assert receipt in page and guidance in page
+    assert f"{BASE}/ho-so-cua-toi/{submitted.code}/mau/03/" not in page
+    for url in (receipt, guidance):
+        response = binh.get(url)
+        assert response.status_code == 200 and response.content.startswith(b"%PDF")
+        assert response["Cache-Control"] == "private, no-store"
+    assert binh.get(f"{BASE}/ho-so-cua-toi/{submitted.code}/mau/04/").status_code == 404
+    assert binh.get(f"{BASE}/ho-so-cua-toi/{submitted.code}/mau/05/").status_code == 404
+    other = signed_in(Client(), citizen("chi@example.test", pid="079300054321", name="Lê Chi"))
+    assert other.get(receipt).status_code == 404

@@ -148,6 +148,13 @@ def _receive(j: Journey, dossier: Dossier) -> None:
     j.desk.wait_for_load_state()
     dossier.refresh_from_db()
     assert dossier.status == Status.RECEIVED
+    # The citizen sees the reception and gets the receipt (Form 01) on the portal.
+    j.go(f"/nop-truc-tuyen/ho-so-cua-toi/{dossier.code}/")
+    assert j.page.get_by_text("Đã tiếp nhận").first.is_visible()
+    receipt = j.page.get_by_role("link", name=re.compile("^Mẫu 01"))
+    response = j.page.request.get(f"{j.base}{receipt.get_attribute('href')}")
+    assert response.ok and response.body().startswith(b"%PDF")
+    j.snap("received")
 
 
 def _supplement(j: Journey, dossier: Dossier, tmp_path) -> None:

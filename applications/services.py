@@ -42,6 +42,10 @@ class ApplicationError(Exception):
         self.message = message
 
 
+class DraftGone(ApplicationError):
+    """The draft no longer exists: a second click on "submit" found it already submitted."""
+
+
 # ---------------------------------------------------------------- drafts
 
 
@@ -210,7 +214,15 @@ def _draft_components(draft: Draft) -> list[ComponentData]:
 def submit_draft(draft: Draft) -> Dossier:
     """Nộp hồ sơ: the draft becomes a dossier in status "submitted" (national code 1) in the
     chosen agency's check queue, linked to the account; the draft and its files go."""
-    draft = Draft.objects.select_for_update().select_related("citizen", "business").get(pk=draft.pk)
+    locked = (
+        Draft.objects.select_for_update(of=("self",))
+        .select_related("citizen", "business")
+        .filter(pk=draft.pk)
+        .first()
+    )
+    if locked is None:  # submitted (or deleted) by a request that held the lock before us
+        raise DraftGone(_("Hồ sơ nháp này đã được nộp hoặc đã bị xóa."))
+    draft = locked
     unmet = steps.first_unmet(draft, steps.REVIEW)
     if unmet is not None:
         raise ApplicationError(str(unmet.message))

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from access.scope import readable_dossiers
+from applications import services
 from applications.models import Draft, OnlineSubmission, StagedFile
 from citizens.models import CitizenAccount
 from dossiers.lifecycle import NATIONAL_CODES, Status
@@ -258,3 +259,22 @@ def test_components_become_documents_with_their_checksums(province, binh):
     for document in Document.objects.filter(dossier=dossier):
         assert len(document.sha256) == 64 and document.size > 0
         assert document.uploaded_by is None  # given by the applicant, not an official
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_submit_clicks_at_once_make_one_dossier(province, client):
+    """Both requests meet at the draft's row lock: one submits, the other finds it gone."""
+    from tests.test_concurrency_postgres import race
+
+    online(province.procedure)
+    signed_in(client, citizen())
+    pk = start(client, province.procedure)
+    choose_applicant(client, pk, province.centre)
+    attach(client, pk, province.docs, [pdf(), png()])
+    choose_delivery(client, pk)
+    draft = Draft.objects.get(pk=pk)
+    outcomes = race(lambda: services.submit_draft(draft), lambda: services.submit_draft(draft))
+    assert sorted(type(o).__name__ for o in outcomes) == ["Dossier", "DraftGone"]
+    assert OnlineSubmission.objects.count() == 1
+    assert not Draft.objects.exists()

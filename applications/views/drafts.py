@@ -225,6 +225,9 @@ def step_review(request: HttpRequest, draft: Draft) -> HttpResponse:
     if request.method == "POST":
         try:
             dossier = services.submit_draft(draft)
+        except services.DraftGone as exc:
+            messages.info(request, exc.message)
+            return redirect("applications:dossiers")
         except services.ApplicationError as exc:
             messages.warning(request, exc.message)
             return redirect(steps.resume_step(draft).url_name, pk=draft.pk)

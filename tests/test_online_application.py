@@ -117,6 +117,19 @@ def test_one_bad_file_keeps_the_good_one_and_is_named_next_to_its_field(province
     assert attach(binh, pk, province.docs, [None, png()]).status_code == 302
 
 
+def test_an_attached_file_can_be_removed_and_is_then_missing(province, binh):
+    pk = start(binh, province.procedure)
+    choose_applicant(binh, pk, province.centre)
+    attach(binh, pk, province.docs, [pdf(), png()], save=True)
+    drawing = f"d{province.docs[1].pk}"
+    response = attach(binh, pk, province.docs, [None, None], **{f"remove_{drawing}": "on"})
+    assert response.status_code == 400
+    assert f'<span class="error" id="file_{drawing}-error">Chưa đính kèm giấy tờ này.' in (
+        response.content.decode()
+    )
+    assert [f.slot for f in StagedFile.objects.filter(draft_id=pk)] == [f"d{province.docs[0].pk}"]
+
+
 def test_a_file_over_the_size_limit_is_refused_alone(province, binh, settings):
     settings.MOTCUA = {**settings.MOTCUA, "MAX_UPLOAD_BYTES": 1024}
     pk = start(binh, province.procedure)

@@ -151,6 +151,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env_database_url("DATABASE_URL", f"sqlite:///{VAR_DIR / 'motcua.sqlite3'}")}
+# Keep connections between requests (a new PostgreSQL connection costs more than most pages),
+# checked before reuse so a restarted database server is not an error page.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("MOTCUA_DB_CONN_MAX_AGE", 60, minimum=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -254,6 +258,9 @@ MOTCUA = {
     # characters in one GSM-7 segment (with accents: 70 in UCS-2). On by default.
     "SMS_UNACCENTED": env_bool("MOTCUA_SMS_UNACCENTED", True),
     "SMS_MAX_CHARS": env_int("MOTCUA_SMS_MAX_CHARS", 160, minimum=70),
+    # Serve the benchmark's floor views and thin submission view under /bench/ (bench/README.md).
+    # Only `make bench` turns this on; never in production (the views skip sign-in and CSRF).
+    "BENCH": env_bool("MOTCUA_BENCH", False),
 }
 
 _SLOWEST_SEND = max(EMAIL_TIMEOUT, MOTCUA["SMS_TIMEOUT"] if MOTCUA["SMS_URL"] else 0)

@@ -1,5 +1,6 @@
 """URL map: public portal at the root, officials under /can-bo/, admin under /quan-tri/."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -18,3 +19,7 @@ urlpatterns = [
     path("danh-gia/", include("ratings.urls")),
     path("", include("portal.urls")),
 ]
+
+if settings.MOTCUA["BENCH"]:
+    # Benchmark floors (F0, F1, F2) and a thin submission view; only under `make bench`.
+    urlpatterns.insert(0, path("bench/", include("bench.urls")))

@@ -28,6 +28,7 @@ class Received:
     recipients: tuple[str, ...]
     subject: str
     body: str
+    attachments: tuple[str, ...] = ()
 
 
 class RecordingHandler:
@@ -59,13 +60,17 @@ class RecordingHandler:
                 raise
         parsed = email.message_from_bytes(envelope.content, policy=policy.compat32)
         subject = str(make_header(decode_header(parsed["Subject"])))
-        payload = parsed.get_payload(decode=True) or b""
+        text = next(
+            (part for part in parsed.walk() if part.get_content_type() == "text/plain"), parsed
+        )
+        payload = text.get_payload(decode=True) or b""
         received = Received(
             message_id=str(parsed["Message-ID"]),
             mail_from=envelope.mail_from,
             recipients=tuple(envelope.rcpt_tos),
             subject=subject,
-            body=payload.decode(parsed.get_content_charset() or "utf-8"),
+            body=payload.decode(text.get_content_charset() or "utf-8"),
+            attachments=tuple(part.get_filename() for part in parsed.walk() if part.get_filename()),
         )
         with self._lock:
             self.messages.append(received)

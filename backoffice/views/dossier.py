@@ -138,6 +138,13 @@ def _timeline(dossier: Dossier) -> list[TimelineRow]:
     ]
 
 
+def finished_late(dossier: Dossier) -> bool:
+    """Processing ended after the due moment given at reception: late for good, even once an
+    apology set a new date (the tracking book's and the statistics' rule)."""
+    due, finished = dossier.original_due_at, dossier.finished_at
+    return bool(due and finished and finished > due)
+
+
 def work_on(dossier: Dossier) -> dict:
     """Everything done on the dossier, each kind in one query."""
     now = timezone.now()
@@ -149,6 +156,7 @@ def work_on(dossier: Dossier) -> dict:
         "dossier": dossier,
         "now": now,
         "overdue": dossier.is_open and dossier.due_at is not None and dossier.due_at < now,
+        "finished_late": finished_late(dossier),
         "components": [d for d in documents if d.role == Document.Role.COMPONENT],
         "supplements": [d for d in documents if d.role == Document.Role.SUPPLEMENT],
         "results": [d for d in documents if d.role == Document.Role.RESULT],

@@ -35,7 +35,7 @@ PAGE_SIZE = 20
 def dossier_list(request: HttpRequest) -> HttpResponse:
     dossiers = (
         selectors.citizen_dossiers(request.citizen)
-        .select_related("procedure", "applicant", "online_submission__business")
+        .select_related("procedure", "applicant")
         .order_by("-pk")
     )
     page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("trang"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from dossiers.services import return_result
 from ratings.services import rating_link_token
 from tests import factories
 from tests.browser import ARTIFACTS, chromium, plain_static_files, serious_violations
@@ -40,20 +41,64 @@ def _switch_to_english(page, base: str) -> None:
     page.wait_for_load_state()
 
 
-@pytest.mark.parametrize("language", ["vi", "en"])
-def test_public_pages_are_accessible_at_phone_and_desktop_width(
-    live_server, public_pages, language
-):
+@pytest.fixture
+def citizen_pages(settings, province):
+    """(name, path) of each page of a signed-in citizen (the online application and their
+    dossiers), and the session cookie that signs the browser in."""
+    from django.test import Client
+
+    from access.models import AccessLog
+    from tests import applying
+    from tests.personas import actor
+    from tests.signin import session_cookie
+
+    applying.online(province.procedure)
+    client = applying.signed_in(Client(), applying.citizen())
+    waiting = applying.apply_online(client, province)
+    applying.ask_supplement(province, applying.to_specialist(province, waiting), province.docs[1])
+    done = applying.to_result(province, applying.apply_online(client, province))
+    return_result(actor=actor(province.officer), dossier=done, channel="online")
+    AccessLog.objects.create(
+        user=province.officer.user, official=province.officer, agency_name=province.centre.name,
+        dossier=done, applicant=done.applicant, what=AccessLog.What.DOSSIER,
+    )  # fmt: skip
+    pk = applying.start(client, province.procedure)
+    applying.choose_applicant(client, pk, province.centre)
+    applying.attach(client, pk, province.docs, [applying.pdf(), applying.png()])
+    applying.choose_delivery(client, pk, "post", "9 Hùng Vương, Hải Châu")
+    plain_static_files(settings)  # after the test client's requests (to "testserver")
+    base = applying.BASE
+    pages = [
+        ("apply-start", f"{base}/thu-tuc/{province.procedure.national_code}/"),
+        ("apply-applicant", applying.draft_url(pk, "nguoi-nop")),
+        ("apply-components", applying.draft_url(pk, "thanh-phan")),
+        ("apply-delivery", applying.draft_url(pk, "nhan-ket-qua")),
+        ("apply-review", applying.draft_url(pk, "xac-nhan")),
+        ("drafts", f"{base}/ho-so-nhap/"),
+        ("submitted", f"{base}/ho-so-cua-toi/{waiting.code}/da-nop/"),
+        ("my-dossiers", f"{base}/ho-so-cua-toi/"),
+        ("dossier-supplement", f"{base}/ho-so-cua-toi/{waiting.code}/"),
+        ("dossier-result", f"{base}/ho-so-cua-toi/{done.code}/"),
+        ("dossier-rate", f"{base}/ho-so-cua-toi/{done.code}/danh-gia/"),
+        ("document-store", f"{base}/kho-giay-to/"),
+        ("access-log", f"{base}/nhat-ky-truy-cap/"),
+    ]
+    return pages, [session_cookie(client)]
+
+
+def _check_pages(base: str, pages, language: str, cookies=()) -> dict:
+    """Axe findings by page, width and language; asserts the phone width and the language."""
     out = ARTIFACTS / "a11y"
     out.mkdir(parents=True, exist_ok=True)
     problems = {}
     for width_name, width in WIDTHS.items():
         with chromium(viewport={"width": width, "height": 900}) as context:
+            context.add_cookies([{**c, "domain": "localhost"} for c in cookies])
             page = context.new_page()
             if language == "en":
-                _switch_to_english(page, live_server.url)
-            for name, path in public_pages:
-                page.goto(f"{live_server.url}{path}")
+                _switch_to_english(page, base)
+            for name, path in pages:
+                page.goto(f"{base}{path}")
                 assert page.locator("html").get_attribute("lang") == language, name
                 found = serious_violations(page)
                 if found:
@@ -63,4 +108,19 @@ def test_public_pages_are_accessible_at_phone_and_desktop_width(
                     assert overflow <= 360, f"{name} is wider than a phone ({overflow}px)"
                 shot = out / f"{name}-{width_name}-{language}.png"
                 page.screenshot(path=str(shot), full_page=True)
-    assert problems == {}
+    return problems
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_public_pages_are_accessible_at_phone_and_desktop_width(
+    live_server, public_pages, language
+):
+    assert _check_pages(live_server.url, public_pages, language) == {}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_citizen_pages_are_accessible_at_phone_and_desktop_width(
+    live_server, citizen_pages, language
+):
+    pages, cookies = citizen_pages
+    assert _check_pages(live_server.url, pages, language, cookies) == {}

@@ -22,7 +22,6 @@ from django.utils import timezone, translation
 
 from notifications import sms
 from notifications.models import Notification
-from ratings.services import rating_url
 from tracking.links import tracking_url
 
 # Events whose email invites the applicant to rate the handling (P6): the result is there.
@@ -101,6 +100,8 @@ def _event_context(event) -> dict:
     if event.action == "dossier.payment_requested":
         context["amount"] = event.data.get("amount")
     if event.action in RATING_INVITED:
+        from ratings.services import rating_url  # ratings builds on dossiers, which call us
+
         context["rating_url"] = rating_url(dossier)
     return context
 

@@ -26,6 +26,7 @@ JOBS = [
     Job("notifications.tasks.sweep_outbox", 60),
     Job("dossiers.tasks.warn_due_soon_task", 300),
     Job("workdays.tasks.seed_upcoming_years", 24 * 3600),
+    Job("stats.tasks.count_overdue_task", 300),
 ]
 
 

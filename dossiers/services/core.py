@@ -110,6 +110,9 @@ def append_event(
     event.save()
     dossier.last_event_seq = event.seq
     dossier.last_event_hash = event.hash
+    from stats.recording import on_event  # summary counts move in the same transaction
+
+    on_event(dossier, event)
     return event
 
 

@@ -4,6 +4,7 @@
 import datetime as dt
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Procedure, ProcessTemplate
@@ -77,6 +78,8 @@ class Command(BaseCommand):
         )
         for label, n in histories.iter_statuses(report):
             self.stdout.write(f"    {label}: {n}")
+        # The bulk engine writes rows without the service functions: recount the statistics.
+        call_command("stats_rebuild", stdout=self.stdout)
 
     def _calendar(self) -> Calendar:
         calendar, _ = Calendar.objects.get_or_create(

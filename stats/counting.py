@@ -1,0 +1,65 @@
+"""Adding to the counters: one atomic upsert per key, the same SQL on SQLite and PostgreSQL.
+
+`INSERT ... ON CONFLICT (key) DO UPDATE SET n = table.n + excluded.n` adds to a row that
+exists or creates it, in one statement: two transactions adding to the same key both count
+(PostgreSQL takes the row lock inside the statement; SQLite serialises writers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection, models
+
+from stats.models import DossierCount, OfficialCount, counter_names
+
+
+def _key_columns(model: type[models.Model]) -> list[str]:
+    names = ["day", "agency_id", "procedure_id", "channel"]
+    if model is OfficialCount:
+        names += ["unit_id", "official_id"]
+    return names
+
+
+def add(model: type[models.Model], key: tuple, counts: dict[str, int]) -> None:
+    """Add `counts` to the row of `key` (its values in `_key_columns` order)."""
+    counts = {name: n for name, n in counts.items() if n}
+    if not counts:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    keys = _key_columns(model)
+    counters = counter_names(model)
+    unknown = set(counts) - set(counters)
+    if unknown:
+        raise ValueError(f"{model.__name__} has no counter {sorted(unknown)}")
+    columns = [*keys, *counters]
+    values = [*key, *(counts.get(name, 0) for name in counters)]
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counts)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+
+
+@dataclass
+class Tally:
+    """Counts gathered during one move, written with one upsert per key at the end."""
+
+    dossier: dict[tuple, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    official: dict[tuple, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def for_dossier(self, day: dt.date, base: tuple) -> Counter:
+        return self.dossier[(day, *base)]
+
+    def for_official(self, day: dt.date, base: tuple, unit_id: int, official_id: int) -> Counter:
+        return self.official[(day, *base, unit_id or 0, official_id or 0)]
+
+    def write(self) -> None:
+        for key, counts in self.dossier.items():
+            add(DossierCount, key, counts)
+        for key, counts in self.official.items():
+            add(OfficialCount, key, counts)

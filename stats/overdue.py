@@ -1,0 +1,55 @@
+"""Overdue moments that pass without a move: the periodic job that counts them.
+
+A dossier becomes overdue when its legal due moment passes, usually with no move at that
+moment. `DossierTiming.overdue_at` holds the moment in advance, so the live figures (open and
+overdue now) are always right when read from the timing rows; the day counter
+`DossierCount.became_overdue`, which gives the overdue backlog at the end of any past day, is
+added here for the moments that have passed, every five minutes (notifications.scheduler). A
+move on the dossier, or its end, counts it too if the job has not yet; the claim on
+`overdue_counted` (a conditional UPDATE) makes sure only one of them does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from dossiers.models import Dossier
+from stats.counting import add
+from stats.models import DossierCount
+
+BATCH = 5000
+
+
+def _aware(moment: dt.datetime | str) -> dt.datetime:
+    """SQLite hands RETURNING values back as UTC text or naive datetimes."""
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=dt.UTC)
+
+
+def count_overdue(now: dt.datetime | None = None) -> int:
+    """Count every overdue moment before `now` not counted yet; returns how many."""
+    now = now or timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE stats_dossiertiming SET overdue_counted = TRUE "
+            "WHERE overdue_counted = FALSE AND overdue_at IS NOT NULL AND overdue_at < %s "
+            "RETURNING dossier_id, overdue_at",
+            [connection.ops.adapt_datetimefield_value(now)],
+        )
+        claimed = dict(cursor.fetchall())
+        per_key: Counter = Counter()
+        ids = list(claimed)
+        for begin in range(0, len(ids), BATCH):
+            rows = Dossier.objects.filter(pk__in=ids[begin : begin + BATCH]).values_list(
+                "pk", "processing_agency_id", "procedure_id", "channel"
+            )
+            for pk, *base in rows:
+                per_key[(timezone.localdate(_aware(claimed[pk])), *base)] += 1
+        for key, n in per_key.items():
+            add(DossierCount, key, {"became_overdue": n})
+    return len(claimed)

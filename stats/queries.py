@@ -1,0 +1,115 @@
+"""Reading the summary tables: sums over a period, the backlog at the end of a day, the live
+backlog, and the dossiers behind a figure (for drill-down pages).
+
+Group by any of the key columns or what they lead to: "agency", "procedure", "channel",
+"agency__level__process_group" (the administrative level), "procedure__field" (the field).
+Periods are whole local days, `first` to `last` inclusive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils import timezone
+
+from dossiers.lifecycle import OPEN
+from dossiers.models import Dossier
+from stats.models import DossierCount, OfficialCount, counter_names
+
+
+def _scoped(qs: QuerySet, agencies: Iterable[int] | None) -> QuerySet:
+    return qs if agencies is None else qs.filter(agency__in=list(agencies))
+
+
+def period_sums(
+    first: dt.date, last: dt.date, *, agencies: Iterable[int] | None = None,
+    by: Sequence[str] = ("agency",), counters: Sequence[str] | None = None,
+) -> QuerySet:  # fmt: skip
+    """One dict per group: the group's values and the sum of each counter over the days."""
+    names = counters or counter_names(DossierCount)
+    rows = _scoped(DossierCount.objects.filter(day__gte=first, day__lte=last), agencies)
+    return rows.values(*by).annotate(**{name: Sum(name) for name in names}).order_by(*by)
+
+
+def official_sums(
+    first: dt.date, last: dt.date, *, officials: Iterable[int] | None = None,
+    by: Sequence[str] = ("official_id",),
+) -> QuerySet:  # fmt: skip
+    """Per official (or any key columns of OfficialCount): the sums over the days."""
+    rows = OfficialCount.objects.filter(day__gte=first, day__lte=last)
+    if officials is not None:
+        rows = rows.filter(official_id__in=list(officials))
+    names = counter_names(OfficialCount)
+    return rows.values(*by).annotate(**{name: Sum(name) for name in names}).order_by(*by)
+
+
+def backlog_at(
+    day: dt.date, *, agencies: Iterable[int] | None = None, by: Sequence[str] = ("agency",)
+) -> QuerySet:
+    """Dossiers open (clock running or stopped, not ended) and, of those, overdue at the end
+    of `day`: every dossier received adds one and every ending takes it away; every overdue
+    moment adds one and every late ending takes it away. Days after `day` do not count, so
+    this is right for any past day (for today: as of the overdue job's last run)."""
+    rows = _scoped(DossierCount.objects.filter(day__lte=day), agencies)
+    return (
+        rows.values(*by)
+        .annotate(
+            open=Sum(F("received") - F("ended_on_time") - F("ended_late")),
+            overdue=Sum(F("became_overdue") - F("ended_late")),
+        )
+        .order_by(*by)
+    )
+
+
+HOLDERS = {
+    "agency": "processing_agency",
+    "procedure": "procedure",
+    "channel": "channel",
+    "unit": "current_step__unit",
+    "official": "current_step__assignee",
+}
+
+
+def open_now(now: dt.datetime | None = None, *, by: Sequence[str] = ("agency",)) -> QuerySet:
+    """The live backlog: open dossiers and, of those, overdue now, grouped by `HOLDERS` keys
+    (unit and official: who holds the open step). Reads the open dossiers only (the partial
+    index on open statuses) and their timing rows."""
+    now = now or timezone.now()
+    fields = [HOLDERS[name] for name in by]
+    rows = Dossier.objects.filter(status__in=sorted(OPEN))
+    return (
+        rows.values(*fields)
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(timing__overdue_at__lt=now)))
+        .order_by(*fields)
+    )
+
+
+# ---------------------------------------------------------------- the dossiers behind a figure
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """Local midnight at the start of `day` (the days of the counters are local days)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+def clocked() -> QuerySet:
+    """Dossiers whose legal clock started (received, or received by transfer)."""
+    return Dossier.objects.filter(received_at__isnull=False)
+
+
+def ended_between(start: dt.datetime, end: dt.datetime) -> QuerySet:
+    """Dossiers with a clock that ended in [start, end): the `ended_*` counters of those days."""
+    return clocked().filter(timing__ended_at__gte=start, timing__ended_at__lt=end)
+
+
+def open_at(moment: dt.datetime) -> QuerySet:
+    """Dossiers with a clock, received before `moment` and not ended by then."""
+    not_ended = Q(timing__ended_at__isnull=True) | Q(timing__ended_at__gte=moment)
+    return clocked().filter(not_ended, received_at__lt=moment)
+
+
+def overdue_at(moment: dt.datetime) -> QuerySet:
+    """Of `open_at(moment)`, those past their legal due moment then."""
+    return open_at(moment).filter(timing__overdue_at__lt=moment)

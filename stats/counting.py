@@ -59,7 +59,9 @@ class Tally:
         return self.official[(day, *base, unit_id or 0, official_id or 0)]
 
     def write(self) -> None:
-        for key, counts in self.dossier.items():
-            add(DossierCount, key, counts)
-        for key, counts in self.official.items():
-            add(OfficialCount, key, counts)
+        """Keys in sorted order: concurrent moves lock the rows they add to in one global
+        order, so two of them never wait for each other in a cycle (a deadlock)."""
+        for key in sorted(self.dossier):
+            add(DossierCount, key, self.dossier[key])
+        for key in sorted(self.official):
+            add(OfficialCount, key, self.official[key])

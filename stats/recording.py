@@ -294,6 +294,7 @@ def _timing(dossier: Dossier, event: Event) -> tuple[DossierTiming, bool]:
 def on_event(dossier: Dossier, event: Event) -> None:
     """Update the summary tables for one move (see the module docstring for the steps)."""
     timing, new = _timing(dossier, event)
+    before = [getattr(timing, name) for name in TIMING_FIELDS]
     m = Counting(dossier, event, timing)
     handler = HANDLERS.get(event.action)
     if handler is not None:
@@ -301,7 +302,7 @@ def on_event(dossier: Dossier, event: Event) -> None:
     _count_closed_run(m)
     if new:
         timing.save(force_insert=True)
-    else:
+    elif [getattr(timing, name) for name in TIMING_FIELDS] != before:
         timing.save(update_fields=TIMING_FIELDS)
     _count_overdue(m)
     _count_act(m)

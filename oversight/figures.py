@@ -151,8 +151,10 @@ def ratings(start: dt.datetime, end: dt.datetime, filters: Filters, agencies) ->
 
 
 def _flow_sums() -> dict:
-    sums = {name: Sum(name) for name in FLOW_COUNTERS}
-    sums["online"] = Sum("received", filter=Q(channel=Channel.ONLINE))
+    """The sums of a group. "online" comes first: an annotation named like a column hides the
+    column from the annotations after it."""
+    sums = {"online": Sum("received", filter=Q(channel=Channel.ONLINE))}
+    sums.update({name: Sum(name) for name in FLOW_COUNTERS})
     return sums
 
 

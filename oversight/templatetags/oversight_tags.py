@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from django import template
 from django.utils import formats
@@ -12,18 +13,27 @@ register = template.Library()
 DASH = "–"
 
 
-@register.filter
-def percent(value: Decimal | float | None, places: int = 1) -> str:
-    if value is None:
-        return DASH
-    return formats.number_format(Decimal(value) * 100, int(places)) + "%"
+def rounded(value: Decimal | Fraction | float | int, places: int) -> Decimal:
+    """Half up to `places` decimals (Django's number_format would cut the digits off)."""
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 @register.filter
-def decimal(value: Decimal | float | None, places: int = 1) -> str:
+def percent(value: Decimal | Fraction | float | None, places: int = 1) -> str:
     if value is None:
         return DASH
-    return formats.number_format(Decimal(value), int(places))
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    return formats.number_format(rounded(Decimal(value) * 100, int(places)), int(places)) + "%"
+
+
+@register.filter
+def decimal(value: Decimal | Fraction | float | None, places: int = 1) -> str:
+    if value is None:
+        return DASH
+    return formats.number_format(rounded(value, int(places)), int(places))
 
 
 @register.simple_tag

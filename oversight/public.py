@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_safe
 
 from catalog.models import Field
@@ -108,7 +109,7 @@ def _charts(rows: list[Handling], months: list[Handling], by: str) -> dict:
     ]
     biggest = sorted(rows, key=lambda h: -h.resolved)[:CHART_ROWS]
     flow = [
-        charts.Series(_("Tiếp nhận"), charts.COLOURS[2]),
+        charts.Series(pgettext("figures", "Tiếp nhận"), charts.COLOURS[2]),
         charts.Series(_("Đã giải quyết"), charts.COLOURS[0]),
     ]
     return {
@@ -153,7 +154,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 def csv_rows(rows: list[Handling], whole: Handling, by: str) -> list[list]:
     head = [
         by_labels()[by],
-        _("Tiếp nhận"),
+        pgettext("figures", "Tiếp nhận"),
         _("Tiếp nhận trực tuyến"),
         _("Tỷ lệ trực tuyến (%)"),
         _("Đã giải quyết"),

@@ -33,9 +33,10 @@ def _single_agency(choice, viewer) -> int | None:
 
 def _trend_chart(months):
     from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
 
     series = [
-        charts.Series(_("Tiếp nhận"), charts.COLOURS[2]),
+        charts.Series(pgettext("figures", "Tiếp nhận"), charts.COLOURS[2]),
         charts.Series(_("Đã giải quyết"), charts.COLOURS[0]),
         charts.Series(_("Quá hạn cuối tháng"), charts.COLOURS[1]),
     ]

@@ -118,7 +118,7 @@ def _holder(request) -> lists.Holder:
 def dossier_list(request: HttpRequest) -> HttpResponse:
     """The dossiers behind one number of a dashboard or report (paginated)."""
     choice = choose(request)
-    kind = request.GET.get("kind", "open")
+    kind = request.GET.get("what", "open")
     if kind not in lists.KINDS:
         raise Http404("unknown list")
     holder = _holder(request)
@@ -127,7 +127,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     keep = encode(
         period_query(choice.period),
         choice.filters.query(),
-        {"kind": kind},
+        {"what": kind},
         {
             k: str(v)
             for k, v in (("unit", holder.unit_id), ("official", holder.official_id))

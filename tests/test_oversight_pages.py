@@ -164,8 +164,11 @@ def test_index_of_the_agency_with_links_to_formula_and_dossiers(client, history)
     denominator = _page(client, links[2][0])
     assert len(_codes(denominator)) == 8
     # Components the system cannot measure are shown as such, with no number.
-    publicity = row(page, "table-index", next(
-        r[0] for r in table(page, "table-index") if r[0].startswith("Các chỉ tiêu công khai")))
+    publicity = row(
+        page,
+        "table-index",
+        next(r[0] for r in table(page, "table-index") if r[0].startswith("Các chỉ tiêu công khai")),
+    )
     assert publicity[1:4] == ["–", "–", "chưa đo được"]
     assert "Hệ thống chưa đo được" in publicity[0]
 

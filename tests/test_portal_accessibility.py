@@ -27,6 +27,9 @@ def public_pages(settings, province):
         ("procedure", f"/thu-tuc/{procedure.national_code}/"),
         ("rating", f"/danh-gia/{rating_link_token(finished)}/"),
         ("official-sign-in", "/can-bo/dang-nhap/"),
+        ("statistics", "/thong-ke/"),
+        ("statistics-by-field", "/thong-ke/?kind=year&year=2026&by=field"),
+        ("index-formulas", "/thong-ke/cong-thuc/"),
     ]
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
@@ -23,12 +22,12 @@ from django.views.decorators.http import require_safe
 
 from catalog.models import Field
 from org.models import Agency
-from oversight import charts
+from oversight import charts, indexing
 from oversight.caching import cached, latest_change
 from oversight.choosing import Filters, choose_filters, choose_period, encode, period_query
 from oversight.figures import Handling, handling_by, level_names, monthly, total
 from service_index.components import COMPONENTS, GROUPS
-from service_index.compute import Scope, index_for, rank_agencies
+from service_index.compute import Scope
 from service_index.periods import Period
 
 BY_CHOICES = ("agency", "field", "level")
@@ -42,39 +41,6 @@ def by_labels() -> dict[str, str]:
 def _by(query) -> str:
     value = query.get("by", "agency")
     return value if value in BY_CHOICES else "agency"
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """The index of the province and each agency's place, without formulas or dossiers."""
-
-    score: Decimal | None
-    grade: str
-    points: Decimal
-    measurable: Decimal
-    rows: tuple[tuple[int | None, str, Decimal | None, str], ...]
-
-
-def _ranking(period: Period) -> Ranking:
-    province = index_for(Scope.province(), period)
-    rows = tuple(
-        (r.rank, r.agency.name, _dec(r.index.score), r.index.grade_label)
-        for r in rank_agencies(period)
-        if r.rank is not None
-    )
-    return Ranking(
-        _dec(province.score),
-        province.grade_label,
-        _dec(province.points),
-        _dec(province.measurable),
-        rows,
-    )
-
-
-def _dec(value) -> Decimal | None:
-    if value is None:
-        return None
-    return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 def choices() -> dict:
@@ -93,11 +59,11 @@ def _figures(period: Period, filters: Filters, by: str) -> dict:
     change = latest_change()
     rows = cached("rows", params, lambda: handling_by(by, period, filters), change)
     months = cached("months", params, lambda: monthly(period, filters), change)
-    ranking = cached("ranking", params["period"], lambda: _ranking(period), change)
     return {
         "rows": rows,
         "months": months,
-        "ranking": ranking,
+        "province": indexing.index_view(Scope.province(), period, change),
+        "ranking": [r for r in indexing.ranking(period, change) if r.rank is not None],
         "total": total(rows, _("Tổng cộng")),
     }
 

@@ -118,6 +118,32 @@ def test_holders_and_due_soon_now(client, history):
     assert _codes(page.replace("table-due-soon", "table-dossiers")) == {soon.code}
 
 
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        _page(client, url)
+    return len(captured)
+
+
+def test_dashboard_is_cached_still_right_and_bounded(client, history):
+    from django.core.cache import cache
+
+    cache.clear()
+    sign_in(client, history.overseer)
+    url = f"/giam-sat/?{JULY}"
+    first = _queries(client, url)
+    assert _queries(client, url) < first - 5  # the summary figures come from the cache
+    # More dossiers do not mean more queries: the headline figures are grouped sums.
+    for n in range(5):
+        oversight_history.receive(history, history.b, local(2026, 7, 30, 9, n), 50 + n)
+    page = _page(client, url)  # a move changed the cache key: right at once
+    assert row(page, "table-agencies", DEPARTMENT)[1:4] == ["8", "6", "2"]
+    cache.clear()
+    assert _queries(client, url) == first
+
+
 # ---------------------------------------------------------------- scope
 
 
@@ -223,8 +249,9 @@ def test_z_score_and_minimum_sample_by_hand():
 
 
 def _checks(official, guided: int, received: int, start: dt.datetime, procedure) -> None:
-    """`guided` supplement guidances then `received` receptions by `official`, 5 min apart."""
-    at, n = start, official.pk * 1000
+    """`guided` supplement guidances then `received` receptions by `official`, 5 min apart
+    (applicants numbered from the day of `start`, so each official's are different people)."""
+    at, n = start, start.day * 1000
     for _i in range(guided):
         n, at = n + 1, at + dt.timedelta(minutes=5)
         sv.guide_supplement_at_reception(

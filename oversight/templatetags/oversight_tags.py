@@ -49,3 +49,9 @@ def query(base: str, **extra) -> str:
         else:
             params[name] = str(value)
     return urlencode(params)
+
+
+@register.filter
+def get(mapping: dict, key):
+    """`mapping[key]`, or None (templates cannot index a dict by a variable)."""
+    return mapping.get(key) if mapping else None

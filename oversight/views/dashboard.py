@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from oversight import backlog, charts, lists
+from oversight.caching import cached
 from oversight.choosing import encode, period_query
 from oversight.figures import handling_by, total
 from oversight.scope import oversight_required
@@ -72,31 +73,47 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "oversight/dashboard.html", context)
 
 
-def _figures(choice, judged, agency_id, now, sees_all: bool) -> dict:
+def _summary(choice, judged, sees_all: bool) -> dict:
+    """The figures read from the summary tables, cached under a key that changes with every
+    move (`oversight.caching`)."""
     f, agencies = choice.filters, choice.agencies
-    by_agency = backlog.backlog_by("agency", judged, f, agencies)
+
+    def make() -> dict:
+        by_agency = backlog.backlog_by("agency", judged, f, agencies)
+        return {
+            "by_agency": by_agency,
+            "by_field": backlog.backlog_by("field", judged, f, agencies),
+            "by_level": backlog.backlog_by("level", judged, f, agencies) if sees_all else [],
+            "whole": backlog.total_backlog(by_agency),
+            "flows": total(handling_by("agency", choice.period, f, agencies)),
+            "months": backlog.trend(judged, f, agencies),
+        }
+
+    params = {
+        "period": period_query(choice.period), "filters": f.query(), "sees_all": sees_all,
+        "agencies": None if agencies is None else sorted(agencies),
+    }  # fmt: skip
+    return cached("dashboard", params, make)
+
+
+def _figures(choice, judged, agency_id, now, sees_all: bool) -> dict:
+    figures = dict(_summary(choice, judged, sees_all))
     live = choice.period.end > now
-    months = backlog.trend(judged, f, agencies)
-    figures = {
-        "by_agency": by_agency if agency_id is None else [],
-        "by_field": backlog.backlog_by("field", judged, f, agencies),
-        "by_level": backlog.backlog_by("level", judged, f, agencies) if sees_all else [],
-        "whole": backlog.total_backlog(by_agency),
-        "flows": total(handling_by("agency", choice.period, f, agencies)),
-        "months": months,
-        "trend_chart": _trend_chart(months),
-        "live": live,
-        "priority_fields": backlog.PRIORITY_FIELDS,
-    }
+    figures.update(
+        trend_chart=_trend_chart(figures["months"]), live=live,
+        priority_fields=backlog.PRIORITY_FIELDS,
+    )  # fmt: skip
+    if agency_id is not None:
+        figures["by_agency"] = []
     if live and agency_id is not None:
         figures["holders"] = backlog.holders(agency_id, now)
     if live:
-        soon = list(
-            backlog.due_soon(agencies, f, now).select_related(
-                "procedure", "processing_agency", "timing"
-            )[: DUE_SOON_SHOWN + 1]
+        rows = backlog.due_soon(choice.agencies, choice.filters, now).select_related(
+            "procedure", "processing_agency", "timing"
         )
-        figures["due_soon"], figures["more_due_soon"] = soon[:DUE_SOON_SHOWN], len(soon) > 10
+        soon = list(rows[: DUE_SOON_SHOWN + 1])
+        figures["due_soon"] = soon[:DUE_SOON_SHOWN]
+        figures["more_due_soon"] = len(soon) > DUE_SOON_SHOWN
     return figures
 
 

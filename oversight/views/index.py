@@ -7,8 +7,6 @@ Overseers see every scope; leaders and heads see their own agency's index and th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -16,12 +14,12 @@ from django.views.decorators.http import require_safe
 
 from oversight.choosing import encode, period_query
 from oversight.figures import level_names
+from oversight.indexing import IndexView, index_view, level_views, ranking
 from oversight.scope import Viewer, oversight_required
 from oversight.views.common import choose, paginate
-from service_index.compute import MEASURED, Figure, Scope, by_level, index_for, rank_agencies
+from service_index.compute import Scope
 from service_index.drilldown import (
     DENOMINATOR,
-    DOSSIER_FIGURES,
     NUMERATOR,
     PROCEDURE_FIGURES,
     behind,
@@ -49,27 +47,13 @@ def scope_param(scope: Scope) -> str:
     return "province" if scope.kind == "province" else f"{scope.kind}:{scope.code}"
 
 
-@dataclass(frozen=True)
-class Row:
-    """A figure with the links of its numbers (when the dossiers behind it can be listed)."""
-
-    figure: Figure
-    numerator_link: str
-    denominator_link: str
-
-
-def _rows(result, query: str) -> list[Row]:
-    rows = []
-    for f in result.figures:
-        code = f.component.code
-        links = ["", ""]
-        if f.status != "not_measurable" and (code in DOSSIER_FIGURES or code in PROCEDURE_FIGURES):
-            links = [
-                f"{query}&{encode({'code': code, 'part': part})}"
-                for part in (NUMERATOR, DENOMINATOR)
-            ]
-        rows.append(Row(f, *links))
-    return rows
+def _links(view: IndexView, query: str) -> dict[str, list[str]]:
+    """Per figure code: the query strings of its numerator's and denominator's lists."""
+    return {
+        f.code: [f"{query}&{encode({'code': f.code, 'part': part})}"
+                 for part in (NUMERATOR, DENOMINATOR)]
+        for g in view.groups for f in g.figures if f.drillable
+    }  # fmt: skip
 
 
 def _scope_choices(viewer: Viewer) -> list[tuple[str, str]]:
@@ -87,22 +71,14 @@ def index(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer
     choice = choose(request)
     scope = scope_of(viewer, request.GET.get("scope"))
-    result = index_for(scope, choice.period)
+    view = index_view(scope, choice.period)
     query = encode(period_query(choice.period), {"scope": scope_param(scope)})
     context = {
-        "choice": choice,
-        "period": choice.period,
-        "form": choice.form,
-        "scope": scope,
-        "scope_value": scope_param(scope),
-        "scope_choices": _scope_choices(viewer),
-        "result": result,
-        "rows": _rows(result, query),
-        "measured": MEASURED,
-        "levels": by_level(choice.period) if scope.kind == "province" else [],
-        "extra_hidden": {},
-        "query": query,
-    }
+        "choice": choice, "period": choice.period, "form": choice.form, "scope": scope,
+        "scope_value": scope_param(scope), "scope_choices": _scope_choices(viewer),
+        "view": view, "links": _links(view, query), "query": query,
+        "levels": level_views(choice.period) if scope.kind == "province" else [],
+    }  # fmt: skip
     return render(request, "oversight/index.html", context)
 
 
@@ -159,8 +135,10 @@ def rankings(request: HttpRequest) -> HttpResponse:
     choice = choose(request)
     base = period_query(choice.period)
     ranked = [
-        (r, encode(base, {"scope": f"agency:{r.agency.pk}"}) if viewer.may_see(r.agency.pk) else "")
-        for r in rank_agencies(choice.period)
-    ]
-    context = {"choice": choice, "period": choice.period, "form": choice.form, "ranked": ranked}
+        (r, encode(base, {"scope": f"agency:{r.agency_id}"}) if viewer.may_see(r.agency_id)
+         else "")
+        for r in ranking(choice.period)
+    ]  # fmt: skip
+    context = {"choice": choice, "period": choice.period, "form": choice.form,
+               "ranked": ranked}  # fmt: skip
     return render(request, "oversight/rankings.html", context)

@@ -40,12 +40,16 @@ class DossierCount(models.Model):
     """
 
     day = models.DateField(_("ngày"))
+    # No database constraints on the links of these derived tables: a constraint would check
+    # every counted row (a trigger per insert), which the rebuild of millions of rows cannot
+    # afford; the rows are derived from dossiers that are themselves checked.
     agency = models.ForeignKey(
-        "org.Agency", on_delete=models.CASCADE, related_name="+", verbose_name=_("cơ quan")
-    )
+        "org.Agency", on_delete=models.CASCADE, related_name="+", verbose_name=_("cơ quan"),
+        db_constraint=False, db_index=False,  # the indexes below serve the reads
+    )  # fmt: skip
     procedure = models.ForeignKey(
         "catalog.Procedure", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("thủ tục"),
+        verbose_name=_("thủ tục"), db_constraint=False, db_index=False,
     )  # fmt: skip
     channel = models.CharField(_("kênh nộp"), max_length=10)
 
@@ -97,12 +101,16 @@ class OfficialCount(models.Model):
     """Per day, processing agency, procedure, channel, unit and official: acts and steps."""
 
     day = models.DateField(_("ngày"))
+    # No database constraints on the links of these derived tables: a constraint would check
+    # every counted row (a trigger per insert), which the rebuild of millions of rows cannot
+    # afford; the rows are derived from dossiers that are themselves checked.
     agency = models.ForeignKey(
-        "org.Agency", on_delete=models.CASCADE, related_name="+", verbose_name=_("cơ quan")
-    )
+        "org.Agency", on_delete=models.CASCADE, related_name="+", verbose_name=_("cơ quan"),
+        db_constraint=False, db_index=False,  # the indexes below serve the reads
+    )  # fmt: skip
     procedure = models.ForeignKey(
         "catalog.Procedure", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("thủ tục"),
+        verbose_name=_("thủ tục"), db_constraint=False, db_index=False,
     )  # fmt: skip
     channel = models.CharField(_("kênh nộp"), max_length=10)
     # Plain ids, 0 for "nobody" (a step closed without an assignee): NULLs would defeat the
@@ -166,8 +174,9 @@ class DossierTiming(models.Model):
     """
 
     dossier = models.OneToOneField(
-        "dossiers.Dossier", on_delete=models.CASCADE, primary_key=True, related_name="timing"
-    )
+        "dossiers.Dossier", on_delete=models.CASCADE, primary_key=True, related_name="timing",
+        db_constraint=False,  # derived rows (see DossierCount.agency)
+    )  # fmt: skip
     legal_due_at = models.DateTimeField(_("hạn theo quy định"), null=True, blank=True)
     paused_since = models.DateTimeField(_("tạm dừng từ"), null=True, blank=True)
     overdue_at = models.DateTimeField(_("quá hạn từ"), null=True, blank=True)

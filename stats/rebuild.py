@@ -39,7 +39,7 @@ from stats import judging, worktime
 from stats.counting import add
 from stats.models import DossierCount, DossierTiming, OfficialCount, counter_names
 from stats.recording import ACTS
-from stats.sql import Dialect
+from stats.sql import EPOCH, Dialect
 from workdays.models import Calendar
 
 # Sources the ratings app registers: each returns (model, key, counts) triples to add, the key
@@ -73,10 +73,11 @@ def rebuild(now: dt.datetime | None = None) -> Report:
         report.dossiers = bounds["n"]
         if bounds["n"]:
             dialect = _prepare(bounds, now)
-            _insert_timings(dialect, now)
-            report.judged_in_python = _judge_the_rest(now)
-            _insert_counts(DossierCount, _dossier_sources(dialect), docs=True)
-            _insert_counts(OfficialCount, _official_sources(dialect), docs=False)
+            with _BulkLoad():
+                report.judged_in_python = _judge_in_python()
+                _insert_timings(dialect, now)
+                _insert_counts(DossierCount, _dossier_sources(dialect), docs=True)
+                _insert_counts(OfficialCount, _official_sources(dialect), docs=False)
             _drop_day_line()
             for source in RATING_SOURCES:
                 for model, key, counts in source():
@@ -90,15 +91,39 @@ def rebuild(now: dt.datetime | None = None) -> Report:
     return report
 
 
+class _BulkLoad:
+    """On PostgreSQL, the secondary indexes and unique keys are dropped while the tables are
+    filled and built again after (one sort each, much cheaper than millions of single index
+    insertions), with the DDL Django generates from the models, in the same transaction."""
+
+    def __enter__(self) -> _BulkLoad:
+        self.active = connection.vendor == "postgresql"
+        if self.active:
+            with connection.schema_editor(atomic=False) as editor:
+                for model in TABLES:
+                    for constraint in model._meta.constraints:
+                        editor.remove_constraint(model, constraint)
+                    for index in model._meta.indexes:
+                        editor.remove_index(model, index)
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if self.active and kind is None:
+            with connection.schema_editor(atomic=False) as editor:
+                for model in TABLES:
+                    for constraint in model._meta.constraints:
+                        editor.add_constraint(model, constraint)
+                    for index in model._meta.indexes:
+                        editor.add_index(model, index)
+
+
 def _clear() -> None:
     tables = [m._meta.db_table for m in TABLES]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Rows added earlier in the same transaction leave deferred foreign-key checks
-            # pending, which TRUNCATE refuses: run them first.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # Memory for the big sorts and hashes of this transaction only.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("TRUNCATE " + ", ".join(tables))
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         else:
             for table in tables:
                 cursor.execute(f"DELETE FROM {table}")
@@ -132,15 +157,23 @@ def _fill_day_line(zone: ZoneInfo, first: dt.date, last: dt.date) -> None:
         day = first
         while day <= last:
             spans = [*worktime.day_intervals(cal, day), (0, 0), (0, 0)][:2]
-            rows.append((calendar.pk, day, worktime.minutes_before(cal, day), *spans[0], *spans[1]))
+            before = worktime.minutes_before(cal, day)
+            rows.append((calendar.pk, day, (day - EPOCH).days, before, *spans[0], *spans[1]))
             day += dt.timedelta(days=1)
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE stats_dayline (calendar_id bigint, day {day_type}, "
-            "mins bigint, s1 integer, e1 integer, s2 integer, e2 integer, "
+            "dayno integer, mins bigint, s1 integer, e1 integer, s2 integer, e2 integer, "
             "PRIMARY KEY (calendar_id, day))"
         )
-        cursor.executemany("INSERT INTO stats_dayline VALUES (%s, %s, %s, %s, %s, %s, %s)", rows)
+        cursor.execute(
+            "CREATE UNIQUE INDEX stats_dayline_dayno ON stats_dayline (calendar_id, dayno)"
+        )
+        cursor.executemany(
+            "INSERT INTO stats_dayline VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", rows
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE stats_dayline")
 
 
 def _drop_day_line() -> None:
@@ -150,10 +183,79 @@ def _drop_day_line() -> None:
 
 # ---------------------------------------------------------------- judging every dossier
 
+# Per dossier: its waits, and its first apology (the due moment it replaced).
+WAITS = """
+    LEFT JOIN (SELECT dossier_id, COUNT(*) AS n, MIN(started_at) AS first_start,
+                      MAX(started_at) AS last_start, MAX(ended_at) AS last_end,
+                      SUM(CASE WHEN ended_at IS NULL THEN 1 ELSE 0 END) AS open_n,
+                      MAX(CASE WHEN ended_at IS NULL THEN started_at END) AS open_start
+               FROM dossiers_pause GROUP BY dossier_id) pz ON pz.dossier_id = d.id
+    LEFT JOIN (SELECT dossier_id, MIN(id) AS first_id FROM dossiers_apologyletter
+               GROUP BY dossier_id) ap ON ap.dossier_id = d.id
+    LEFT JOIN dossiers_apologyletter a1 ON a1.id = ap.first_id"""
+# Where the legal due moment is a column already (stats.judging.legal_due, case by case):
+# no wait; every wait begun after the first due moment (none moves it); every wait begun before
+# it and no apology (the stored due moment has them all); every wait begun before it and ended
+# before the first apology (the due moment that apology replaced has them all).
+LEGAL_IN_SQL = [
+    ("pz.n IS NULL", "d.original_due_at"),
+    ("pz.first_start > d.original_due_at", "d.original_due_at"),
+    ("pz.last_start <= d.original_due_at AND ap.first_id IS NULL", "d.due_at"),
+    ("pz.last_start <= d.original_due_at AND pz.open_n = 0 AND pz.last_end <= a1.issued_at",
+     "a1.old_due_at"),
+]  # fmt: skip
+# (NULL-safe: a condition on a missing apology is false, not unknown.)
+IN_PYTHON = " AND ".join(f"NOT COALESCE(({c}), FALSE)" for c, _value in LEGAL_IN_SQL)
+
+
+def _judge_in_python() -> int:
+    """Step 3's other dossiers: their legal due moment walked in Python, into a temporary
+    table the INSERT joins (`stats.judging.legal_due`, as the moves do)."""
+    dt_type = "timestamp with time zone" if connection.vendor == "postgresql" else "text"
+    rows = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE stats_judged (dossier_id bigint PRIMARY KEY, "
+            f"legal {dt_type}, paused {dt_type})"
+        )
+        cursor.execute(
+            f"SELECT d.id FROM dossiers_dossier d {WAITS} "
+            f"WHERE d.received_at IS NOT NULL AND {IN_PYTHON}"
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    for begin in range(0, len(ids), BATCH):
+        rows += _judge_batch(ids[begin : begin + BATCH])
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO stats_judged VALUES (%s, %s, %s)",
+            [(pk, adapt(due), adapt(paused)) for pk, due, paused in rows],
+        )
+    return len(ids)
+
+
+def _judge_batch(ids: list[int]) -> list[tuple]:
+    waits: dict[int, list] = {}
+    pauses = Pause.objects.filter(dossier_id__in=ids)
+    for dossier_id, start, end in pauses.values_list("dossier_id", "started_at", "ended_at"):
+        waits.setdefault(dossier_id, []).append((start, end))
+    dossiers = Dossier.objects.filter(pk__in=ids).select_related(
+        "procedure", "processing_agency__calendar"
+    )
+    rows = []
+    for dossier in dossiers.only(
+        "original_due_at", "procedure__legal_time_unit", "processing_agency__calendar"
+    ):
+        cal, unit = work_calendar(dossier.processing_agency), legal_unit(dossier)
+        due = judging.legal_due(cal, unit, dossier.original_due_at, waits.get(dossier.pk, []))
+        rows.append((dossier.pk, due.due, due.paused_since))
+    return rows
+
 
 def _insert_timings(d: Dialect, now: dt.datetime) -> None:
-    """Step 3 in SQL; leaves legal_due_at NULL where Python must judge (see the docstring)."""
-    in_sql = "(pz.n IS NULL OR (ap.dossier_id IS NULL AND pz.last_start <= d.original_due_at))"
+    """Step 3: the legal due moment from a column or from Python's table, then the judgement
+    (stats.judging.judge_end, overdue_moment, is_counted_overdue in SQL)."""
+    legal = " ".join(f"WHEN {condition} THEN {value}" for condition, value in LEGAL_IN_SQL)
     sql = f"""
     INSERT INTO stats_dossiertiming (dossier_id, legal_due_at, paused_since, overdue_at,
         supplements, ended_at, timeliness, overdue_counted, run_id)
@@ -175,64 +277,26 @@ def _insert_timings(d: Dialect, now: dt.datetime) -> None:
         FROM (
             SELECT d.id, d.finished_at,
                 CASE WHEN d.received_at IS NULL THEN NULL
-                     WHEN pz.n IS NULL THEN d.original_due_at
-                     WHEN {in_sql} THEN d.due_at END AS legal,
-                CASE WHEN d.received_at IS NOT NULL AND {in_sql} THEN pz.open_start END AS paused,
+                     WHEN j.dossier_id IS NOT NULL THEN j.legal
+                     {legal} END AS legal,
+                CASE WHEN d.received_at IS NULL THEN NULL
+                     WHEN j.dossier_id IS NOT NULL THEN j.paused
+                     WHEN pz.last_start <= d.original_due_at AND ap.first_id IS NULL
+                          THEN pz.open_start END AS paused,
                 COALESCE(sr.n, 0) AS supplements,
-                CASE WHEN r.id IS NOT NULL AND r.finished_at IS NULL THEN r.id ELSE 0 END AS run
-            FROM dossiers_dossier d
-            LEFT JOIN (SELECT dossier_id, COUNT(*) AS n, MAX(started_at) AS last_start,
-                              MAX(CASE WHEN ended_at IS NULL THEN started_at END) AS open_start
-                       FROM dossiers_pause GROUP BY dossier_id) pz ON pz.dossier_id = d.id
-            LEFT JOIN (SELECT DISTINCT dossier_id FROM dossiers_apologyletter) ap
-                   ON ap.dossier_id = d.id
+                CASE WHEN r.id IS NOT NULL THEN r.id ELSE 0 END AS run
+            FROM dossiers_dossier d {WAITS}
+            LEFT JOIN stats_judged j ON j.dossier_id = d.id
             LEFT JOIN (SELECT dossier_id, COUNT(*) AS n FROM dossiers_supplementrequest
                        GROUP BY dossier_id) sr ON sr.dossier_id = d.id
-            LEFT JOIN dossiers_steprun r ON r.id = d.current_step_id
+            LEFT JOIN (SELECT id FROM dossiers_steprun WHERE finished_at IS NULL) r
+                   ON r.id = d.current_step_id
         ) base
     ) judged
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now)])
-
-
-def _judge_the_rest(now: dt.datetime) -> int:
-    """Dossiers with an apology and a wait, or a wait begun after the first due moment."""
-    todo = DossierTiming.objects.filter(
-        legal_due_at__isnull=True, dossier__received_at__isnull=False
-    ).select_related("dossier__procedure", "dossier__processing_agency__calendar")
-    fields = ["legal_due_at", "paused_since", "overdue_at", "timeliness", "overdue_counted"]
-    done = 0
-    batch: list[DossierTiming] = []
-    for timing in todo.iterator(chunk_size=BATCH):
-        batch.append(timing)
-        if len(batch) == BATCH:
-            done += _judge_batch(batch, now, fields)
-            batch = []
-    return done + (_judge_batch(batch, now, fields) if batch else 0)
-
-
-def _judge_batch(batch: list[DossierTiming], now: dt.datetime, fields: list[str]) -> int:
-    waits: dict[int, list] = {}
-    rows = Pause.objects.filter(dossier_id__in=[t.pk for t in batch])
-    for dossier_id, start, end in rows.values_list("dossier_id", "started_at", "ended_at"):
-        waits.setdefault(dossier_id, []).append((start, end))
-    for timing in batch:
-        judge(timing, timing.dossier, waits.get(timing.pk, []), now)
-    DossierTiming.objects.bulk_update(batch, fields)
-    return len(batch)
-
-
-def judge(timing: DossierTiming, dossier: Dossier, waits: list, now: dt.datetime) -> None:
-    """Judge one received dossier from scratch (what the moves did one by one)."""
-    cal, unit = work_calendar(dossier.processing_agency), legal_unit(dossier)
-    due = judging.legal_due(cal, unit, dossier.original_due_at, waits)
-    timing.legal_due_at, timing.paused_since = due.due, due.paused_since
-    ended = dossier.finished_at
-    verdict = judging.judge_end(due.due, ended, timing.supplements) if ended else ""
-    timing.timeliness = verdict
-    timing.overdue_at = judging.overdue_moment(due.due, due.paused_since, ended, verdict)
-    timing.overdue_counted = judging.is_counted_overdue(timing.overdue_at, ended, now)
+        cursor.execute("DROP TABLE stats_judged")
 
 
 # ---------------------------------------------------------------- the counters
@@ -255,11 +319,15 @@ class Source:
     key: tuple[str, ...] = DOSSIER_KEY
 
     def select(self, keys: list[str], counters: tuple[str, ...]) -> str:
+        """Summed per key already (fewer rows for the union), with every counter column."""
         key = ", ".join(
             f"{expr} AS {name}" for expr, name in zip((self.day, *self.key), keys, strict=True)
         )
-        values = ", ".join(f"{self.counts.get(name, '0')} AS {name}" for name in counters)
-        return f"SELECT {key}, {values} {self.body}"
+        own = ", ".join(f"SUM({expr}) AS {name}" for name, expr in self.counts.items())
+        positions = ", ".join(str(n) for n in range(1, len(keys) + 1))
+        inner = f"SELECT {key}, {own} {self.body} GROUP BY {positions}"
+        values = ", ".join(name if name in self.counts else f"0 AS {name}" for name in counters)
+        return f"SELECT {', '.join(keys)}, {values} FROM ({inner}) s"
 
 
 DOCS = """docs AS (

@@ -24,7 +24,7 @@ from oversight.views.common import choices_for, choose, paginate
 DUE_SOON_SHOWN = 10
 
 
-def _single_agency(choice, viewer) -> int | None:
+def _single_agency(choice) -> int | None:
     if choice.filters.agency_id is not None:
         return choice.filters.agency_id
     if choice.agencies is not None and len(choice.agencies) == 1:
@@ -57,7 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     choice = choose(request)
     now = timezone.now()
     judged = choice.period.judged_day(timezone.localdate(now))
-    agency_id = _single_agency(choice, viewer)
+    agency_id = _single_agency(choice)
     context = {
         "choice": choice,
         "period": choice.period,

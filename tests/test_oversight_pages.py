@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dossiers import services as sv
 from oversight.accountability import RULE, enough_data, z_score
@@ -33,6 +33,15 @@ LAND = "Đất đai Ưu tiên: Đất đai"
 @pytest.fixture
 def history(province):
     return oversight_history.build(province)
+
+
+@pytest.fixture
+def english(client):
+    """The client with the language cookie set to English; the thread's language is put back
+    afterwards (the locale middleware leaves the last request's language active)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override(settings.LANGUAGE_CODE):
+        yield client
 
 
 def _page(client, url: str, status: int = 200) -> str:
@@ -294,9 +303,8 @@ def test_no_signal_from_a_tiny_sample(client, province):
 # ---------------------------------------------------------------- languages
 
 
-def test_pages_in_english(client, history):
+def test_pages_in_english(english, client, history):
     sign_in(client, history.head)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = _page(client, f"/giam-sat/?{JULY}")
     assert '<html lang="en">' in page and "Dossier handling" in page
     assert table(page, "table-fields")[1][1:] == ["3", "1", "2", "66.7%"]

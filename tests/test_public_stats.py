@@ -17,6 +17,7 @@ import io
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from tests import oversight_history
 from tests.html_tables import row, table
@@ -32,6 +33,15 @@ HEAD = ["Tiếp nhận", "Tỷ lệ trực tuyến", "Đã giải quyết", "Tr�
 def history(province):
     cache.clear()
     return oversight_history.build(province)
+
+
+@pytest.fixture
+def english(client):
+    """The client with the language cookie set to English; the thread's language is put back
+    afterwards (the locale middleware leaves the last request's language active)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override(settings.LANGUAGE_CODE):
+        yield client
 
 
 def _get(client, query: str):
@@ -147,8 +157,7 @@ def test_the_service_index_summary_and_ranking(client, history):
     assert 'id="progress.on_time"' in text and "Hệ thống chưa đo được" in text
 
 
-def test_english_page(client, history):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+def test_english_page(english, client, history):
     page = _get(client, JULY)
     assert '<html lang="en">' in page
     assert "Statistics on the handling of administrative procedures" in page

@@ -21,6 +21,7 @@ import subprocess
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 from openpyxl import load_workbook
 
 from tests import oversight_history
@@ -37,6 +38,15 @@ TOTAL = ["9", "2", "7", "1", "6", "5", "2", "1", "2", "1", "3", "1", "2"]
 @pytest.fixture
 def history(province):
     return oversight_history.build(province)
+
+
+@pytest.fixture
+def english(client):
+    """The client with the language cookie set to English; the thread's language is put back
+    afterwards (the locale middleware leaves the last request's language active)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override(settings.LANGUAGE_CODE):
+        yield client
 
 
 def _ints(cells) -> list[int]:
@@ -131,9 +141,8 @@ def test_a_head_gets_the_agency_report_only(client, history):
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
-def test_reports_in_english(client, history):
+def test_reports_in_english(english, client, history):
     sign_in(client, history.overseer)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     wb = load_workbook(io.BytesIO(client.get(f"/giam-sat/bao-cao/tai-ve.xlsx?{JULY}").content))
     assert wb.sheetnames == ["By field", "By administrative level"]
     assert wb["By field"]["D5"].value == "Carried over"

@@ -14,9 +14,11 @@ without the service functions) call `rebuild()`. One transaction:
    with stats.judging, the functions the moves use.
 4. Fill DossierCount and OfficialCount with one INSERT ... SELECT each, summing a UNION ALL of
    one SELECT per source (dossiers, supplement requests, pauses, apologies, results,
-   documents, step runs, the event log for who did what).
+   documents, step runs, the event log for who did what), each summed per key first.
 
-No per-dossier Python except step 3's few; the day line keeps working minutes in SQL.
+No per-dossier Python except step 3's few; the day line keeps working minutes in SQL. On
+PostgreSQL the tables' unique keys and indexes are dropped during the load and built again
+after it (`_BulkLoad`), and the tables have no foreign-key constraints (a trigger per row).
 """
 
 from __future__ import annotations

@@ -102,6 +102,10 @@ def test_each_number_drills_down_to_its_dossiers(client, history):
     assert _codes(_page(client, base + "&what=withdrawn_stopped")) == {h.k4.code}
     june = "/giam-sat/ho-so/?kind=month&year=2026&month=6&what=overdue"
     assert _codes(_page(client, june)) == {h.j1.code, h.j3.code}
+    # The trend's numbers too: June's overdue at the month's end, from the July dashboard.
+    trend = row_links(page, "table-trend", "06/2026")
+    assert _codes(_page(client, trend[5][0])) == {h.j1.code, h.j3.code}
+    assert _codes(_page(client, trend[2][0])) == {h.j2.code}
 
 
 def test_holders_and_due_soon_now(client, history):

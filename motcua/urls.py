@@ -13,6 +13,7 @@ urlpatterns = [
     path("can-bo/", include("access.urls")),
     path("can-bo/", include("backoffice.urls")),
     path("giam-sat/", include("oversight.urls")),
+    path("thong-ke/", include("oversight.public_urls")),
     path("tai-khoan/", include("citizens.urls")),
     path("nop-truc-tuyen/", include("applications.urls")),
     path("tra-cuu/", include("tracking.urls")),

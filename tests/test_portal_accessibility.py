@@ -32,6 +32,9 @@ def public_pages(settings, province):
         ("tracking", f"/tra-cuu/?ma={finished.code}"),
         ("citizen-sign-up", "/tai-khoan/dang-ky/"),
         ("citizen-sign-in", "/tai-khoan/dang-nhap/"),
+        ("statistics", "/thong-ke/"),
+        ("statistics-by-field", "/thong-ke/?kind=year&year=2026&by=field"),
+        ("index-formulas", "/thong-ke/cong-thuc/"),
     ]
 
 

@@ -1,0 +1,269 @@
+"""Backlog figures for the oversight dashboards (O1): open and overdue dossiers by agency,
+field, level and official, the monthly trend, and the dossiers falling due soon.
+
+Headline figures read the summary tables: the backlog at the end of a day is a sum of the day
+counters up to that day (open = received - ended, overdue = became_overdue - ended_late;
+`stats.queries.backlog_at`, docs/statistics.md), so it costs the same whatever the number of
+dossiers. Two readings are live, and bounded by what they read: who holds the open dossiers of
+one agency (its open dossiers, through the partial index on open statuses), and the dossiers
+falling due soon (the timing rows whose overdue moment is still ahead, through their partial
+index), at most a page of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dossiers.lifecycle import OPEN
+from dossiers.models import Dossier
+from org.models import Official, OrgUnit
+from oversight.choosing import Filters
+from oversight.figures import GROUPS, _as_date, counts, label_map, months_between
+from stats.models import DossierTiming
+from workdays import clock
+from workdays.models import Calendar
+
+# Fields shown first (issue 6: land, labour, social policy), by the codes the catalogue import
+# gives them (catalog.exchange: the folded name as a slug). A field not in the catalogue is
+# simply absent.
+PRIORITY_FIELDS = (
+    (_("Đất đai"), ("dat-dai", "tai-chinh-dat-dai")),
+    (_("Lao động, việc làm"), ("lao-dong", "viec-lam", "kiem-dinh-ky-thuat-an-toan-lao-dong")),
+    (
+        _("Chính sách xã hội"),
+        (
+            "chinh-sach",
+            "nguoi-co-cong",
+            "giam-ngheo",
+            "bao-tro-xa-hoi",
+            "tre-em",
+            "thuc-hien-chinh-sach-bhxh",
+        ),
+    ),
+)
+PRIORITY_CODES = [code for _label, codes in PRIORITY_FIELDS for code in codes]
+DUE_SOON_WORKING_DAYS = 3
+TREND_MONTHS = 12
+
+
+@dataclass
+class Backlog:
+    """Open and overdue dossiers of one group at one moment."""
+
+    key: object = None
+    label: str = ""
+    open: int = 0
+    overdue: int = 0
+    priority: str = ""  # the priority group of a field, if it is one
+
+    @property
+    def in_time(self) -> int:
+        return self.open - self.overdue
+
+    @property
+    def overdue_rate(self) -> Decimal | None:
+        return Decimal(self.overdue) / self.open if self.open else None
+
+
+def backlog_by(
+    group: str, day: dt.date, filters: Filters, agencies: Iterable[int] | None
+) -> list[Backlog]:
+    """Open and overdue at the end of `day`, per agency, field or level (groups with none
+    left out)."""
+    key = GROUPS[group][0]
+    rows = counts(None, day, filters, agencies).values(key)
+    rows = rows.annotate(
+        open=Sum(F("received") - F("ended_on_time") - F("ended_late")),
+        overdue=Sum(F("became_overdue") - F("ended_late")),
+    ).order_by()
+    found = [Backlog(r[key], "", r["open"] or 0, r["overdue"] or 0) for r in rows if r["open"]]
+    labels = label_map(group, [b.key for b in found])
+    for b in found:
+        b.label = labels.get(b.key, str(b.key))
+    if group == "field":
+        return _priority_first(found)
+    return sorted(found, key=lambda b: (-b.overdue, -b.open, b.label))
+
+
+def _priority_first(rows: list[Backlog]) -> list[Backlog]:
+    from catalog.models import Field
+
+    codes = dict(Field.objects.filter(pk__in=[b.key for b in rows]).values_list("pk", "code"))
+    group_of = {code: str(label) for label, codes_ in PRIORITY_FIELDS for code in codes_}
+    for b in rows:
+        b.priority = group_of.get(codes.get(b.key, ""), "")
+
+    def order(b: Backlog):
+        code = codes.get(b.key, "")
+        rank = PRIORITY_CODES.index(code) if code in group_of else len(PRIORITY_CODES)
+        return (rank, -b.overdue, -b.open, b.label)
+
+    return sorted(rows, key=order)
+
+
+def total_backlog(rows: Iterable[Backlog]) -> Backlog:
+    whole = Backlog(key="total")
+    for b in rows:
+        whole.open += b.open
+        whole.overdue += b.overdue
+    return whole
+
+
+# ---------------------------------------------------------------- trend
+
+
+@dataclass
+class Month:
+    month: dt.date
+    received: int = 0
+    resolved: int = 0
+    resolved_late: int = 0
+    open_at_end: int = 0
+    overdue_at_end: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.month:%m/%Y}"
+
+
+def _month_rows(first: dt.date, last: dt.date, filters: Filters, agencies) -> dict:
+    rows = counts(first, last, filters, agencies).annotate(month=TruncMonth("day"))
+    rows = rows.values("month").annotate(
+        received=Sum("received"),
+        ended=Sum(F("ended_on_time") + F("ended_late")),
+        ended_late=Sum("ended_late"),
+        became_overdue=Sum("became_overdue"),
+        resolved=Sum(F("resolved_early") + F("resolved_on_time") + F("resolved_late")),
+        resolved_late=Sum("resolved_late"),
+    )
+    return {_as_date(r["month"]): r for r in rows.order_by()}
+
+
+def trend(last_day: dt.date, filters: Filters, agencies, months: int = TREND_MONTHS) -> list[Month]:
+    """The `months` months ending with `last_day`'s: received and resolved in each, and the
+    backlog at each month's end (the backlog before the first month plus each month's
+    change: two grouped queries over the summary table)."""
+    first = last_day.replace(day=1)
+    for _month in range(months - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    before = counts(None, first - dt.timedelta(days=1), filters, agencies).aggregate(
+        open=Sum(F("received") - F("ended_on_time") - F("ended_late")),
+        overdue=Sum(F("became_overdue") - F("ended_late")),
+    )
+    open_, overdue = before["open"] or 0, before["overdue"] or 0
+    rows = _month_rows(first, last_day, filters, agencies)
+    result = []
+    for month in months_between(first, last_day):
+        row = rows.get(month)
+        m = Month(month)
+        if row:
+            m.received, m.resolved = row["received"] or 0, row["resolved"] or 0
+            m.resolved_late = row["resolved_late"] or 0
+            open_ += (row["received"] or 0) - (row["ended"] or 0)
+            overdue += (row["became_overdue"] or 0) - (row["ended_late"] or 0)
+        m.open_at_end, m.overdue_at_end = open_, overdue
+        result.append(m)
+    return result
+
+
+# ---------------------------------------------------------------- live readings
+
+
+def open_dossiers(agencies: Iterable[int] | None, filters: Filters) -> QuerySet:
+    """Dossiers open now with a running or stopped clock (the partial index on open
+    statuses), in the agencies and filters."""
+    rows = Dossier.objects.filter(status__in=sorted(OPEN), received_at__isnull=False)
+    return filter_dossiers(rows, agencies, filters)
+
+
+def filter_dossiers(rows: QuerySet, agencies: Iterable[int] | None, filters: Filters) -> QuerySet:
+    if agencies is not None:
+        rows = rows.filter(processing_agency__in=list(agencies))
+    if filters.agency_id is not None:
+        rows = rows.filter(processing_agency=filters.agency_id)
+    if filters.field_id is not None:
+        rows = rows.filter(procedure__field=filters.field_id)
+    if filters.level is not None:
+        rows = rows.filter(processing_agency__level__process_group=filters.level)
+    return rows
+
+
+@dataclass
+class Holder:
+    unit_id: int | None
+    official_id: int | None
+    unit: str
+    official: str
+    open: int
+    overdue: int
+
+
+def holders(agency_id: int, now: dt.datetime | None = None) -> list[Holder]:
+    """Who holds the open dossiers of one agency now (the unit and official of the open step;
+    none: not yet assigned or between steps), and how many of those are overdue."""
+    now = now or timezone.now()
+    rows = (
+        open_dossiers([agency_id], Filters())
+        .values("current_step__unit", "current_step__assignee")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(timing__overdue_at__lt=now)))
+        .order_by()
+    )
+    rows = list(rows)
+    units = dict(
+        OrgUnit.objects.filter(pk__in={r["current_step__unit"] for r in rows}).values_list(
+            "pk", "name"
+        )
+    )
+    people = {
+        o.pk: str(o)
+        for o in Official.objects.filter(
+            pk__in={r["current_step__assignee"] for r in rows}
+        ).select_related("user")
+    }
+    found = [
+        Holder(
+            r["current_step__unit"],
+            r["current_step__assignee"],
+            units.get(r["current_step__unit"], ""),
+            people.get(r["current_step__assignee"], ""),
+            r["open"],
+            r["overdue"],
+        )
+        for r in rows
+    ]
+    return sorted(found, key=lambda h: (-h.overdue, -h.open, h.unit, h.official))
+
+
+def due_soon_horizon(now: dt.datetime) -> dt.datetime:
+    """`now` plus DUE_SOON_WORKING_DAYS working days of the province's default calendar."""
+    calendar = Calendar.objects.filter(code=settings.MOTCUA["DEFAULT_CALENDAR"]).first()
+    if calendar is None:
+        return now + dt.timedelta(days=DUE_SOON_WORKING_DAYS)
+    return clock.add_working(calendar.to_clock(), now, DUE_SOON_WORKING_DAYS)
+
+
+def due_soon(agencies, filters: Filters, now: dt.datetime | None = None) -> QuerySet:
+    """Open dossiers whose legal due moment falls between now and the horizon, soonest first.
+    Starts from the timing rows whose overdue moment is ahead and not yet counted (their
+    partial index), so the read is bounded by the dossiers due in the window."""
+    now = now or timezone.now()
+    horizon = due_soon_horizon(now)
+    timings = DossierTiming.objects.filter(
+        overdue_counted=False,
+        overdue_at__isnull=False,
+        overdue_at__gte=now,
+        overdue_at__lt=horizon,
+        ended_at__isnull=True,
+    )
+    rows = Dossier.objects.filter(pk__in=timings.values("dossier_id"))
+    rows = filter_dossiers(rows, agencies, filters)
+    return rows.order_by("timing__overdue_at", "pk")

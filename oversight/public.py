@@ -1,0 +1,187 @@
+"""Public statistics (P8, /thong-ke/): no sign-in, figures only, no dossier and no person.
+
+Per agency, field or level and for a period: received, resolved, early or on time, late,
+online rate, average processing time, satisfaction; two charts drawn on the server (SVG) with
+their tables as text alternatives; a CSV of the same figures (UTF-8 with a byte order mark,
+so Excel opens Vietnamese correctly); the province's service index and the agencies' ranking.
+Figures are cached (`oversight.caching`: the key holds the latest change, so a move shows at
+once).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views.decorators.http import require_safe
+
+from catalog.models import Field
+from org.models import Agency
+from oversight import charts, indexing
+from oversight.caching import cached, latest_change
+from oversight.choosing import Filters, choose_filters, choose_period, encode, period_query
+from oversight.figures import Handling, handling_by, level_names, monthly, total
+from service_index.components import COMPONENTS, GROUPS
+from service_index.compute import Scope
+from service_index.periods import Period
+
+BY_CHOICES = ("agency", "field", "level")
+CHART_ROWS = 15
+
+
+def by_labels() -> dict[str, str]:
+    return {"agency": _("Cơ quan"), "field": _("Lĩnh vực"), "level": _("Cấp hành chính")}
+
+
+def _by(query) -> str:
+    value = query.get("by", "agency")
+    return value if value in BY_CHOICES else "agency"
+
+
+def choices() -> dict:
+    return {
+        "agencies": Agency.objects.order_by("level__tier", "name").values_list("pk", "name"),
+        "fields": Field.objects.filter(procedures__isnull=False)
+        .distinct()
+        .order_by("name")
+        .values_list("pk", "name"),
+        "levels": sorted(level_names().items(), key=lambda kv: kv[1]),
+    }
+
+
+def _figures(period: Period, filters: Filters, by: str) -> dict:
+    params = {"period": period_query(period), "filters": filters.query(), "by": by}
+    change = latest_change()
+    rows = cached("rows", params, lambda: handling_by(by, period, filters), change)
+    months = cached("months", params, lambda: monthly(period, filters), change)
+    return {
+        "rows": rows,
+        "months": months,
+        "province": indexing.index_view(Scope.province(), period, change),
+        "ranking": [r for r in indexing.ranking(period, change) if r.rank is not None],
+        "total": total(rows, _("Tổng cộng")),
+    }
+
+
+def _charts(rows: list[Handling], months: list[Handling], by: str) -> dict:
+    status = [
+        charts.Series(_("Giải quyết trước hạn, đúng hạn"), charts.COLOURS[0]),
+        charts.Series(_("Giải quyết quá hạn"), charts.COLOURS[1]),
+    ]
+    biggest = sorted(rows, key=lambda h: -h.resolved)[:CHART_ROWS]
+    flow = [
+        charts.Series(pgettext("figures", "Tiếp nhận"), charts.COLOURS[2]),
+        charts.Series(_("Đã giải quyết"), charts.COLOURS[0]),
+    ]
+    return {
+        "by_group": charts.stacked_bars(
+            "chart-groups",
+            _("Hồ sơ đã giải quyết theo %(by)s") % {"by": by_labels()[by].lower()},
+            "table-groups",
+            status,
+            [(h.label, (h.in_time, h.resolved_late)) for h in biggest],
+        ),
+        "by_month": charts.columns(
+            "chart-months",
+            _("Hồ sơ tiếp nhận và đã giải quyết theo tháng"),
+            "table-months",
+            flow,
+            [(h.label, (h.received, h.resolved)) for h in months],
+        ),
+    }
+
+
+@require_safe
+def statistics(request: HttpRequest) -> HttpResponse:
+    period, form = choose_period(request.GET, default_kind="year")
+    filters, by = choose_filters(request.GET), _by(request.GET)
+    figures = _figures(period, filters, by)
+    query = encode(period_query(period), filters.query(), {"by": by})
+    context = {
+        **figures,
+        "period": period,
+        "form": form,
+        "filters": filters,
+        "by": by,
+        "by_label": by_labels()[by],
+        "by_choices": by_labels(),
+        "choices": choices(),
+        "query": query,
+        "charts": _charts(figures["rows"], figures["months"], by),
+    }
+    return render(request, "oversight/public_statistics.html", context)
+
+
+def csv_rows(rows: list[Handling], whole: Handling, by: str) -> list[list]:
+    head = [
+        by_labels()[by],
+        pgettext("figures", "Tiếp nhận"),
+        _("Tiếp nhận trực tuyến"),
+        _("Tỷ lệ trực tuyến (%)"),
+        _("Đã giải quyết"),
+        _("Trước hạn"),
+        _("Đúng hạn"),
+        _("Quá hạn"),
+        _("Tỷ lệ đúng hạn (%)"),
+        _("Thời gian giải quyết trung bình (ngày làm việc)"),
+        _("Số lượt đánh giá"),
+        _("Tỷ lệ hài lòng (%)"),
+        _("Điểm đánh giá trung bình (1-5)"),
+    ]
+    body = [head]
+    for h in [*rows, whole]:
+        body.append(
+            [
+                h.label,
+                h.received,
+                h.received_online,
+                _pct(h.online_rate),
+                h.resolved,
+                h.resolved_early,
+                h.resolved_on_time,
+                h.resolved_late,
+                _pct(h.in_time_rate),
+                _num(h.average_days),
+                h.ratings,
+                _pct(h.satisfaction),
+                _num(h.average_rating),
+            ]
+        )
+    return body
+
+
+def _pct(value: Decimal | None) -> str:
+    return "" if value is None else f"{value * 100:.2f}"
+
+
+def _num(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+@require_safe
+def statistics_csv(request: HttpRequest) -> HttpResponse:
+    """The table of the page as CSV: UTF-8 with BOM, comma-separated, dot decimals."""
+    period, _form = choose_period(request.GET, default_kind="year")
+    filters, by = choose_filters(request.GET), _by(request.GET)
+    figures = _figures(period, filters, by)
+    out = io.StringIO()
+    csv.writer(out).writerows(csv_rows(figures["rows"], figures["total"], by))
+    response = HttpResponse(
+        ("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    name = f"thong-ke-{by}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_safe
+def formulas(request: HttpRequest) -> HttpResponse:
+    """Every component of the service index: group, formula, target, or why it is not
+    measured (the page each figure links to)."""
+    groups = [(g, [c for c in COMPONENTS if c.group == g.code]) for g in GROUPS]
+    return render(request, "oversight/formulas.html", {"groups": groups})

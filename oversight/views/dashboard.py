@@ -1,0 +1,164 @@
+"""Oversight dashboards (O1, /giam-sat/): backlog and overdue by agency, field, level and
+official, the monthly trend, the dossiers falling due soon; every number links to the list
+of dossiers behind it (`dossier_list`), and each dossier to its back-office page.
+
+Overseers see every agency (and may pick one); leaders and heads see their own agency.
+Headline figures read the summary tables (`oversight.backlog`); only the holders of one
+agency's open dossiers and the due-soon list read dossiers, bounded by their indexes.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from oversight import backlog, charts, lists
+from oversight.caching import cached
+from oversight.choosing import encode, period_query
+from oversight.figures import handling_by, total
+from oversight.scope import oversight_required
+from oversight.views.common import choices_for, choose, paginate
+
+DUE_SOON_SHOWN = 10
+
+
+def _single_agency(choice) -> int | None:
+    if choice.filters.agency_id is not None:
+        return choice.filters.agency_id
+    if choice.agencies is not None and len(choice.agencies) == 1:
+        return next(iter(choice.agencies))
+    return None
+
+
+def _trend_chart(months):
+    from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
+
+    series = [
+        charts.Series(pgettext("figures", "Tiếp nhận"), charts.COLOURS[2]),
+        charts.Series(_("Đã giải quyết"), charts.COLOURS[0]),
+        charts.Series(_("Quá hạn cuối tháng"), charts.COLOURS[1]),
+    ]
+    return charts.columns(
+        "chart-trend",
+        _("Diễn biến 12 tháng"),
+        "table-trend",
+        series,
+        [(m.label, (m.received, m.resolved, m.overdue_at_end)) for m in months],
+    )
+
+
+@require_safe
+@oversight_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    viewer = request.viewer
+    choice = choose(request)
+    now = timezone.now()
+    judged = choice.period.judged_day(timezone.localdate(now))
+    agency_id = _single_agency(choice)
+    context = {
+        "choice": choice,
+        "period": choice.period,
+        "form": choice.form,
+        "filters": choice.filters,
+        "choices": choices_for(viewer),
+        "query": choice.query,
+        "judged": judged,
+        "agency_id": agency_id,
+    }
+    if judged is not None:
+        context.update(_figures(choice, judged, agency_id, now, viewer.sees_all))
+    return render(request, "oversight/dashboard.html", context)
+
+
+def _summary(choice, judged, sees_all: bool) -> dict:
+    """The figures read from the summary tables, cached under a key that changes with every
+    move (`oversight.caching`)."""
+    f, agencies = choice.filters, choice.agencies
+
+    def make() -> dict:
+        by_agency = backlog.backlog_by("agency", judged, f, agencies)
+        return {
+            "by_agency": by_agency,
+            "by_field": backlog.backlog_by("field", judged, f, agencies),
+            "by_level": backlog.backlog_by("level", judged, f, agencies) if sees_all else [],
+            "whole": backlog.total_backlog(by_agency),
+            "flows": total(handling_by("agency", choice.period, f, agencies)),
+            "months": backlog.trend(judged, f, agencies),
+        }
+
+    params = {
+        "period": period_query(choice.period), "filters": f.query(), "sees_all": sees_all,
+        "agencies": None if agencies is None else sorted(agencies),
+    }  # fmt: skip
+    return cached("dashboard", params, make)
+
+
+def _figures(choice, judged, agency_id, now, sees_all: bool) -> dict:
+    figures = dict(_summary(choice, judged, sees_all))
+    live = choice.period.end > now
+    figures.update(
+        trend_chart=_trend_chart(figures["months"]), live=live,
+        priority_fields=backlog.PRIORITY_FIELDS,
+    )  # fmt: skip
+    if agency_id is not None:
+        figures["by_agency"] = []
+    if live and agency_id is not None:
+        figures["holders"] = backlog.holders(agency_id, now)
+    if live:
+        rows = backlog.due_soon(choice.agencies, choice.filters, now).select_related(
+            "procedure", "processing_agency", "timing"
+        )
+        soon = list(rows[: DUE_SOON_SHOWN + 1])
+        figures["due_soon"] = soon[:DUE_SOON_SHOWN]
+        figures["more_due_soon"] = len(soon) > DUE_SOON_SHOWN
+    return figures
+
+
+def _holder(request) -> lists.Holder:
+    def number(name):
+        value = request.GET.get(name)
+        if value in (None, ""):
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            raise Http404("bad holder") from None
+
+    return lists.Holder(unit_id=number("unit"), official_id=number("official"))
+
+
+@require_safe
+@oversight_required
+def dossier_list(request: HttpRequest) -> HttpResponse:
+    """The dossiers behind one number of a dashboard or report (paginated)."""
+    choice = choose(request)
+    kind = request.GET.get("what", "open")
+    if kind not in lists.KINDS:
+        raise Http404("unknown list")
+    holder = _holder(request)
+    rows = lists.dossiers(kind, choice.period, choice.filters, choice.agencies, holder)
+    page = paginate(request, rows)
+    keep = encode(
+        period_query(choice.period),
+        choice.filters.query(),
+        {"what": kind},
+        {
+            k: str(v)
+            for k, v in (("unit", holder.unit_id), ("official", holder.official_id))
+            if v is not None
+        },
+    )
+    context = {
+        "choice": choice,
+        "period": choice.period,
+        "kind": kind,
+        "title": lists.KINDS[kind],
+        "page": page,
+        "keep": keep,
+        "now": timezone.now(),
+        "stock": kind in lists.STOCKS,
+    }
+    return render(request, "oversight/dossier_list.html", context)

@@ -1,0 +1,144 @@
+"""Service index pages (O2) for officials: the index of an agency, a level or the province for
+a period, component by component; the dossiers behind each number; the agencies' ranking.
+
+Overseers see every scope; leaders and heads see their own agency's index and the ranking
+(which is public anyway). The lists of dossiers behind a figure follow the same scope.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from oversight.choosing import encode, period_query
+from oversight.figures import level_names
+from oversight.indexing import IndexView, index_view, level_views, ranking
+from oversight.scope import Viewer, oversight_required
+from oversight.views.common import choose, paginate
+from service_index.compute import Scope
+from service_index.drilldown import (
+    DENOMINATOR,
+    NUMERATOR,
+    PROCEDURE_FIGURES,
+    behind,
+)
+
+
+def scope_of(viewer: Viewer, value: str | None) -> Scope:
+    """ "province", "level:<group>" or "agency:<id>"; by default the province for overseers and
+    the own agency for the others. A scope the viewer may not see is a 404."""
+    if not value:
+        value = "province" if viewer.sees_all else f"agency:{next(iter(viewer.agency_ids))}"
+    kind, _sep, code = value.partition(":")
+    if kind == "agency":
+        return Scope.of_agency(viewer.agency_or_404(code))
+    if not viewer.sees_all:
+        raise Http404("scope not visible")
+    if kind == "province":
+        return Scope.province()
+    if kind == "level" and code in level_names():
+        return Scope.of_level(code)
+    raise Http404("unknown scope")
+
+
+def scope_param(scope: Scope) -> str:
+    return "province" if scope.kind == "province" else f"{scope.kind}:{scope.code}"
+
+
+def _links(view: IndexView, query: str) -> dict[str, list[str]]:
+    """Per figure code: the query strings of its numerator's and denominator's lists."""
+    return {
+        f.code: [f"{query}&{encode({'code': f.code, 'part': part})}"
+                 for part in (NUMERATOR, DENOMINATOR)]
+        for g in view.groups for f in g.figures if f.drillable
+    }  # fmt: skip
+
+
+def _scope_choices(viewer: Viewer) -> list[tuple[str, str]]:
+    found = []
+    if viewer.sees_all:
+        found.append(("province", _("Toàn tỉnh")))
+        found += [(f"level:{g}", name) for g, name in sorted(level_names().items())]
+    found += [(f"agency:{pk}", name) for pk, name in viewer.agencies().values_list("pk", "name")]
+    return found
+
+
+@require_safe
+@oversight_required
+def index(request: HttpRequest) -> HttpResponse:
+    viewer = request.viewer
+    choice = choose(request)
+    scope = scope_of(viewer, request.GET.get("scope"))
+    view = index_view(scope, choice.period)
+    query = encode(period_query(choice.period), {"scope": scope_param(scope)})
+    context = {
+        "choice": choice, "period": choice.period, "form": choice.form, "scope": scope,
+        "scope_value": scope_param(scope), "scope_choices": _scope_choices(viewer),
+        "view": view, "links": _links(view, query), "query": query,
+        "levels": level_views(choice.period) if scope.kind == "province" else [],
+    }  # fmt: skip
+    return render(request, "oversight/index.html", context)
+
+
+@require_safe
+@oversight_required
+def index_dossiers(request: HttpRequest) -> HttpResponse:
+    """The dossiers (or procedures) behind a figure's numerator or denominator."""
+    choice = choose(request)
+    scope = scope_of(request.viewer, request.GET.get("scope"))
+    code, part = request.GET.get("code", ""), request.GET.get("part", DENOMINATOR)
+    if part not in (NUMERATOR, DENOMINATOR):
+        raise Http404("unknown part")
+    try:
+        rows = behind(code, scope, choice.period, part)
+    except LookupError:
+        raise Http404("no list behind this figure") from None
+    procedures = code in PROCEDURE_FIGURES
+    if procedures:
+        rows = rows.select_related("field").order_by("national_code", "version")
+    else:
+        rows = rows.select_related(
+            "procedure",
+            "processing_agency",
+            "timing",
+            "current_step__unit",
+            "current_step__assignee__user",
+        ).order_by("received_at", "pk")
+    page = paginate(request, rows)
+    from service_index.components import COMPONENT_BY_CODE
+
+    component = COMPONENT_BY_CODE[code]
+    keep = encode(
+        period_query(choice.period), {"scope": scope_param(scope), "code": code, "part": part}
+    )
+    context = {
+        "choice": choice,
+        "period": choice.period,
+        "scope": scope,
+        "component": component,
+        "part": part,
+        "numerator": part == NUMERATOR,
+        "page": page,
+        "keep": keep,
+        "procedures": procedures,
+        "back": encode(period_query(choice.period), {"scope": scope_param(scope)}),
+    }
+    return render(request, "oversight/index_dossiers.html", context)
+
+
+@require_safe
+@oversight_required
+def rankings(request: HttpRequest) -> HttpResponse:
+    viewer = request.viewer
+    choice = choose(request)
+    base = period_query(choice.period)
+    ranked = [
+        (r, encode(base, {"scope": f"agency:{r.agency_id}"}) if viewer.may_see(r.agency_id)
+         else "")
+        for r in ranking(choice.period)
+    ]  # fmt: skip
+    context = {"choice": choice, "period": choice.period, "form": choice.form,
+               "ranked": ranked}  # fmt: skip
+    return render(request, "oversight/rankings.html", context)

@@ -1,0 +1,168 @@
+"""Public statistics (P8, /thong-ke/) on the hand-built history of tests/oversight_history.py:
+the figures of the page and of its CSV against the values worked out there, charts without
+JavaScript, the cache that never hides a new move, both languages.
+
+July 2026, department (Sở thử nghiệm): received 6 (online 1: 1/6 = 16.7%); resolved 4: early
+1, on time 1, late 2 (in time 2/4 = 50.0%); average 10020 / 4 = 2505 minutes = 5.57 working
+days; ratings 2, one satisfied (50.0%). The other agency: received 1, resolved 1 early (100%),
+510 minutes = 1.13 days. Together: received 7 (online 1/7 = 14.3%), resolved 5, in time 3
+(60.0%), 10530 / 5 = 2106 minutes = 4.68 days.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import translation
+
+from tests import oversight_history
+from tests.html_tables import row, table
+from tests.personas import local
+
+JULY = "kind=month&year=2026&month=7"
+DEPARTMENT = "Sở thử nghiệm"
+OTHER = "Sở khác"
+HEAD = ["Tiếp nhận", "Tỷ lệ trực tuyến", "Đã giải quyết", "Trước hạn", "Đúng hạn", "Quá hạn"]
+
+
+@pytest.fixture
+def history(province):
+    cache.clear()
+    return oversight_history.build(province)
+
+
+@pytest.fixture
+def english(client):
+    """The client with the language cookie set to English; the thread's language is put back
+    afterwards (the locale middleware leaves the last request's language active)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override(settings.LANGUAGE_CODE):
+        yield client
+
+
+def _get(client, query: str):
+    response = client.get(f"/thong-ke/?{query}")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_figures_per_agency_for_a_month(client, history):
+    page = _get(client, JULY)
+    # label, received, online rate, resolved, early, on time, late, in time, average days,
+    # satisfaction (ratings)
+    assert row(page, "table-groups", DEPARTMENT) == [
+        DEPARTMENT, "6", "16,7%", "4", "1", "1", "2", "50,0%", "5,57", "50,0% (2)",
+    ]  # fmt: skip
+    assert row(page, "table-groups", OTHER) == [
+        OTHER, "1", "0,0%", "1", "1", "0", "0", "100,0%", "1,13", "– (0)",
+    ]  # fmt: skip
+    assert row(page, "table-groups", "Tổng cộng") == [
+        "Tổng cộng", "7", "14,3%", "5", "2", "1", "2", "60,0%", "4,68", "50,0% (2)",
+    ]  # fmt: skip
+    # The service centre received everything but decides nothing: no row of its own.
+    assert len(table(page, "table-groups")) == 1 + 2 + 1
+
+
+def test_figures_per_field_and_level_and_filters(client, history):
+    by_field = _get(client, JULY + "&by=field")
+    # Procedure B: K1-K4 received (K2 online: 1/4), J3 and K1-K3 resolved.
+    assert row(by_field, "table-groups", "Hộ tịch")[:7] == ["Hộ tịch", "4", "25,0%", "4", "1",
+                                                             "1", "2"]  # fmt: skip
+    # Procedure A's two July dossiers are still open: received, nothing resolved.
+    assert row(by_field, "table-groups", "Đất đai")[:4] == ["Đất đai", "2", "0,0%", "0"]
+    assert row(by_field, "table-groups", "Chính sách")[:4] == ["Chính sách", "1", "0,0%", "1"]
+    by_level = _get(client, JULY + "&by=level")
+    assert row(by_level, "table-groups", "Province")[:4] == ["Province", "6", "16,7%", "4"]
+    assert row(by_level, "table-groups", "Commune")[:4] == ["Commune", "1", "0,0%", "1"]
+    only_other = _get(client, JULY + f"&agency={history.other.pk}")
+    assert [r[0] for r in table(only_other, "table-groups")[1:]] == [OTHER, "Tổng cộng"]
+
+
+def test_periods_quarter_year_and_custom(client, history):
+    # Nothing happened in August or September: the quarter equals July.
+    quarter = _get(client, "kind=quarter&year=2026&quarter=3")
+    assert row(quarter, "table-groups", DEPARTMENT)[:7] == [DEPARTMENT, "6", "16,7%", "4", "1",
+                                                            "1", "2"]  # fmt: skip
+    # The year adds June: J1, J2, J3 received (J3 online), J2 resolved early.
+    year = _get(client, "kind=year&year=2026")
+    assert row(year, "table-groups", DEPARTMENT)[:7] == [DEPARTMENT, "9", "22,2%", "5", "2",
+                                                         "1", "2"]  # fmt: skip
+    custom = _get(client, "kind=custom&year=2026&first=2026-07-06&last=2026-07-07")
+    # 6-7 July: K1 and K2 received; K1 resolved early; J3 ended on 2 July, outside.
+    assert row(custom, "table-groups", DEPARTMENT)[:5] == [DEPARTMENT, "2", "50,0%", "1", "1"]
+    months = table(year, "table-months")
+    # Every month from January, up to today's (or December's, once the year is over).
+    assert [m[0] for m in months[1:8]] == [f"{m:02d}/2026" for m in range(1, 8)]
+    assert row(year, "table-months", "06/2026") == ["06/2026", "3", "1", "1", "0"]
+    assert row(year, "table-months", "07/2026") == ["07/2026", "7", "5", "3", "2"]
+
+
+def test_a_wrong_period_falls_back_and_says_why(client, history):
+    page = _get(client, "kind=custom&year=2026&first=2026-07-09&last=2026-07-01")
+    assert "Ngày kết thúc phải từ ngày bắt đầu trở đi." in page
+    future = _get(client, "kind=year&year=2099")
+    assert "Không có số liệu trong kỳ này." in future
+
+
+def test_charts_are_svg_with_a_table_as_text_alternative(client, history):
+    page = _get(client, JULY)
+    assert "<script" not in page
+    assert page.count('<svg class="chart"') == 2
+    assert 'role="img" aria-labelledby="chart-groups-title chart-groups-desc"' in page
+    assert "Hồ sơ đã giải quyết theo cơ quan" in page
+    assert 'id="table-groups"' in page and 'id="table-months"' in page
+    # No applicant's name or number on the public page.
+    assert "Nguyễn Văn An" not in page and history.k1.code not in page
+
+
+def test_csv_has_the_same_figures_with_a_bom(client, history):
+    response = client.get(f"/thong-ke/csv/?{JULY}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    body = response.content
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Cơ quan", "Tiếp nhận", "Tiếp nhận trực tuyến"]
+    department = next(r for r in rows if r[0] == DEPARTMENT)
+    assert department == ["Sở thử nghiệm", "6", "1", "16.67", "4", "1", "1", "2", "50.00",
+                          "5.57", "2", "50.00", "3.50"]  # fmt: skip
+    assert rows[-1][:2] == ["Tổng cộng", "7"]
+
+
+def test_cached_page_shows_a_new_move_at_once(client, history, django_assert_max_num_queries):
+    first = _get(client, JULY)
+    assert row(first, "table-groups", DEPARTMENT)[1] == "6"
+    with django_assert_max_num_queries(6):  # served from the cache: no grouped reads
+        again = _get(client, JULY)
+    assert table(again, "table-groups") == table(first, "table-groups")
+    oversight_history.receive(history, history.b, local(2026, 7, 29, 9, 0), 30)
+    after = _get(client, JULY)
+    assert row(after, "table-groups", DEPARTMENT)[1] == "7"
+    assert row(after, "table-groups", "Tổng cộng")[1] == "8"
+
+
+def test_the_service_index_summary_and_ranking(client, history):
+    page = _get(client, JULY)
+    ranking = table(page, "table-ranking")
+    assert sorted(r[1] for r in ranking[1:]) == [OTHER, DEPARTMENT]
+    assert "/thong-ke/cong-thuc/" in page
+    formulas = client.get("/thong-ke/cong-thuc/")
+    assert formulas.status_code == 200
+    text = formulas.content.decode()
+    assert 'id="progress.on_time"' in text and "Hệ thống chưa đo được" in text
+
+
+def test_english_page(english, client, history):
+    page = _get(client, JULY)
+    assert '<html lang="en">' in page
+    assert "Statistics on the handling of administrative procedures" in page
+    assert row(page, "table-groups", DEPARTMENT)[:3] == [DEPARTMENT, "6", "16.7%"]
+    assert row(page, "table-groups", "Total")[1] == "7"
+    response = client.get(f"/thong-ke/csv/?{JULY}")
+    header = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert header[:2] == ["Agency", "Received"]

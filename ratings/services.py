@@ -12,6 +12,7 @@ from dossiers.lifecycle import Status
 from dossiers.models import Dossier
 from dossiers.services.core import RuleViolation, lock, now_or
 from org.models import Official, Role
+from ratings.counting import count_rating
 from ratings.criteria import CODES, OVERALL
 from ratings.models import Rating
 
@@ -67,6 +68,7 @@ def rate_dossier(
             raise RuleViolation(
                 _("Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ đánh giá một lần.")
             ) from None
+        count_rating(rating)
         if rating.dissatisfied:
             _tell_leaders(dossier, rating)
     return rating

@@ -118,3 +118,22 @@ def test_the_result_email_carries_a_working_rating_link(client, finished):
     path = link.split("://", 1)[1].split("/", 1)[1]
     assert client.get(f"/{path}").status_code == 200
     assert "Người dân không hài lòng" not in email.subject
+
+
+def test_ratings_count_in_the_statistics_and_the_rebuild_finds_the_same(finished):
+    from django.core.management import call_command
+
+    from stats.models import DossierCount
+
+    rate_dossier(dossier=finished, overall=2, channel=Rating.Channel.PORTAL)
+
+    def tally():
+        rows = DossierCount.objects.filter(agency=finished.processing_agency)
+        return [
+            sum(rows.values_list(c, flat=True))
+            for c in ("rated_very_satisfied", "rated_satisfied", "rated_dissatisfied")
+        ]
+
+    assert tally() == [0, 0, 1]
+    call_command("stats_rebuild", verbosity=0)
+    assert tally() == [0, 0, 1]

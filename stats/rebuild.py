@@ -198,12 +198,15 @@ WAITS = """
 # Where the legal due moment is a column already (stats.judging.legal_due, case by case):
 # no wait; every wait begun after the first due moment (none moves it); every wait begun before
 # it and no apology (the stored due moment has them all); every wait begun before it and ended
-# before the first apology (the due moment that apology replaced has them all).
+# strictly before the first apology (the due moment that apology replaced has them all). A wait
+# that ends the very moment the apology is issued may have ended after it (an apology issued
+# during the wait, the supplement provided the same minute): the replaced due moment then
+# lacks that wait, so such a dossier is walked in Python.
 LEGAL_IN_SQL = [
     ("pz.n IS NULL", "d.original_due_at"),
     ("pz.first_start > d.original_due_at", "d.original_due_at"),
     ("pz.last_start <= d.original_due_at AND ap.first_id IS NULL", "d.due_at"),
-    ("pz.last_start <= d.original_due_at AND pz.open_n = 0 AND pz.last_end <= a1.issued_at",
+    ("pz.last_start <= d.original_due_at AND pz.open_n = 0 AND pz.last_end < a1.issued_at",
      "a1.old_due_at"),
 ]  # fmt: skip
 # (NULL-safe: a condition on a missing apology is false, not unknown.)

@@ -14,10 +14,14 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import precondition, rule, run_state_machine_as_test
 
+from dossiers import services as sv
+from stats.models import DossierTiming
 from stats.overdue import count_overdue
 from stats.rebuild import rebuild
+from tests.personas import actor, applicant, components, local
 from tests.stats_helpers import summary_rows
 from tests.test_dossier_stateful import DossierMachine, has_dossiers
+from workdays import clock
 
 
 class StatsMachine(DossierMachine):
@@ -55,3 +59,36 @@ def test_rebuild_equals_the_counts_the_moves_kept():
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         ),
     )
+
+
+@pytest.mark.django_db
+def test_a_wait_that_ends_as_an_apology_is_issued_still_moves_the_due_moment(province):
+    """Shrunk from a failing walk: the apology is issued while a supplement wait is open, and
+    the supplement arrives the same minute. The due moment the apology replaced did not
+    include that wait (it was still open), so the legal due moment is not that old due moment
+    but the first due moment moved by the wait's working time, as the moves counted."""
+    ns = province
+    d = sv.receive_dossier(
+        actor=actor(ns.officer), procedure=ns.procedure, applicant=applicant(),
+        components=components(ns), at=local(2026, 11, 2, 8, 0),
+    )  # fmt: skip
+    sv.hand_over_step(actor=actor(ns.officer), dossier=d, at=local(2026, 11, 2, 8, 10))
+    sv.assign_step(actor=actor(ns.head), dossier=d, assignee=ns.specialist,
+                   at=local(2026, 11, 2, 8, 20))  # fmt: skip
+    sv.start_step(actor=actor(ns.specialist), dossier=d, at=local(2026, 11, 2, 8, 30))
+    item = {"name": ns.docs[1].name, "required_document_id": ns.docs[1].pk}
+    sv.request_supplement(actor=actor(ns.specialist), dossier=d, items=[item], reason="Thiếu",
+                          at=local(2026, 11, 3, 15, 29))  # fmt: skip
+    same_minute = local(2026, 11, 3, 19, 13)
+    d.refresh_from_db()
+    sv.issue_apology(actor=actor(ns.leader), dossier=d, reason="Quá tải",
+                     new_due_at=clock.add_working(ns.calendar.to_clock(), d.due_at, 1),
+                     at=same_minute)  # fmt: skip
+    sv.provide_supplement(actor=sv.Actor.applicant("Nguyễn Văn An"), dossier=d,
+                          components=components(ns)[1:], at=same_minute)  # fmt: skip
+    # Due Mon 16 Nov 08:00, moved by the wait's 91 working minutes (Tue 3 Nov 15:29-17:00).
+    counted = summary_rows()
+    timing = DossierTiming.objects.get(dossier_id=d.pk)
+    assert timing.legal_due_at == local(2026, 11, 16, 9, 31)
+    rebuild(now=same_minute)
+    assert summary_rows() == counted

@@ -27,7 +27,7 @@ from dossiers.lifecycle import OPEN
 from dossiers.models import Dossier
 from org.models import Official, OrgUnit
 from oversight.choosing import Filters
-from oversight.figures import GROUPS, _as_date, counts, label_map, months_between
+from oversight.figures import GROUPS, _as_date, counts, label_map, months_between, narrow
 from stats.models import DossierTiming
 from workdays import clock
 from workdays.models import Calendar
@@ -186,15 +186,7 @@ def open_dossiers(agencies: Iterable[int] | None, filters: Filters) -> QuerySet:
 
 
 def filter_dossiers(rows: QuerySet, agencies: Iterable[int] | None, filters: Filters) -> QuerySet:
-    if agencies is not None:
-        rows = rows.filter(processing_agency__in=list(agencies))
-    if filters.agency_id is not None:
-        rows = rows.filter(processing_agency=filters.agency_id)
-    if filters.field_id is not None:
-        rows = rows.filter(procedure__field=filters.field_id)
-    if filters.level is not None:
-        rows = rows.filter(processing_agency__level__process_group=filters.level)
-    return rows
+    return narrow(rows, agencies, filters, agency="processing_agency")
 
 
 @dataclass

@@ -126,14 +126,22 @@ def counts(
     rows = DossierCount.objects.filter(day__lte=last)
     if first is not None:
         rows = rows.filter(day__gte=first)
+    return narrow(rows, agencies, filters, agency="agency")
+
+
+def narrow(
+    rows: QuerySet, agencies: Iterable[int] | None, filters: Filters, *, agency: str
+) -> QuerySet:
+    """Apply the scope (`agencies`) and the chosen filters to rows whose agency is `agency`
+    (a summary row's agency, or a dossier's processing agency)."""
     if agencies is not None:
-        rows = rows.filter(agency__in=list(agencies))
+        rows = rows.filter(**{f"{agency}__in": list(agencies)})
     if filters.agency_id is not None:
-        rows = rows.filter(agency=filters.agency_id)
+        rows = rows.filter(**{agency: filters.agency_id})
     if filters.field_id is not None:
         rows = rows.filter(procedure__field=filters.field_id)
     if filters.level is not None:
-        rows = rows.filter(agency__level__process_group=filters.level)
+        rows = rows.filter(**{f"{agency}__level__process_group": filters.level})
     return rows
 
 

@@ -255,8 +255,8 @@ def test_the_common_step_actions_by_keyboard_on_a_phone(phone, live_server, prov
     page.screenshot(path=str(ARTIFACTS / "backoffice-dossier-360.png"), full_page=True)
     # Start the step: focus the button, press Enter.
     page.get_by_role("button", name="Nhận xử lý bước này").focus()
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert "Đã bắt đầu xử lý bước." in page.inner_text("main")
     # The hand-over form is now the first, open one: choose the head, write a note, send.
     page.get_by_label("Người nhận ở bước tiếp theo").focus()
@@ -264,8 +264,8 @@ def test_the_common_step_actions_by_keyboard_on_a_phone(phone, live_server, prov
     page.keyboard.press("Tab")
     page.keyboard.type("Đạt yêu cầu")
     page.keyboard.press("Tab")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert "Đã chuyển hồ sơ sang bước tiếp theo." in page.inner_text("main")
     dossier.refresh_from_db()
     run = dossier.current_step

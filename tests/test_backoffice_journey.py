@@ -97,8 +97,8 @@ def act(page, slug: str, done: str, fill: dict | None = None, choose: dict | Non
         box.get_by_label(label).check()
     for label, payload in (files or {}).items():
         box.get_by_label(label).set_input_files(payload)
-    box.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        box.locator("button[type=submit]").click()
     assert done in page.locator(".bo-messages").inner_text(), page.locator("main").inner_text()
 
 
@@ -201,8 +201,8 @@ def receive_by_form(page, base: str, personal_id: str, name: str, outcome: str,
     page.locator(f"#outcome input[name=action][value={outcome}]").check()
     if reason:
         page.get_by_label("Lý do (bắt buộc khi hướng dẫn bổ sung hoặc từ chối)").fill(reason)
-    page.get_by_role("button", name="Xác nhận kết quả kiểm tra").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Xác nhận kết quả kiểm tra").click()
     return page.url.rstrip("/").rsplit("/", 1)[1]
 
 

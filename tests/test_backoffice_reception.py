@@ -441,8 +441,8 @@ def test_walk_in_reception_with_the_keyboard_only(live_server, province, setting
             page.keyboard.press("Space")
         assert page.is_checked(f"#id_d{province.docs[1].pk}_received")
         # 5. Enter without choosing an outcome: nothing is issued, the errors get the focus.
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
         assert "Hãy chọn một kết quả kiểm tra." in page.inner_text(".bo-summary")
         assert page.evaluate("document.activeElement.classList.contains('bo-summary')")
         assert page.input_value("#id_name") == "Lê Văn Cường"

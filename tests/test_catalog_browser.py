@@ -79,8 +79,8 @@ def test_language_switch_without_javascript(live_server, catalogue):
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_context(java_script_enabled=False).new_page()
         page.goto(f"{live_server.url}/thu-tuc/?q=xay+dung")
-        page.get_by_role("button", name="English").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="English").click()
         assert page.locator("html").get_attribute("lang") == "en"
         assert page.locator("h1").inner_text() == "Administrative procedures"
         assert page.locator("ol.results li a").first.inner_text() == "Cấp giấy phép xây dựng"

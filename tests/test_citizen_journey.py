@@ -67,8 +67,8 @@ class Journey:
         form = box.locator("form")
         if fill:
             fill(form)
-        form.locator("button[type=submit]").click()
-        self.desk.wait_for_load_state()
+        with self.desk.expect_navigation():
+            form.locator("button[type=submit]").click()
         assert self.desk.url.endswith(f"/can-bo/ho-so/{code}/"), self.desk.url
 
 
@@ -144,8 +144,8 @@ def _receive(j: Journey, dossier: Dossier) -> None:
     j.desk.goto(f"{j.base}/can-bo/?tab=nop-truc-tuyen")
     j.desk.get_by_role("link", name=dossier.code).click()
     j.desk.locator('input[name="action"][value="receive"]').check()  # "Đủ hồ sơ: tiếp nhận"
-    j.desk.get_by_role("button", name="Xác nhận kết quả kiểm tra").click()
-    j.desk.wait_for_load_state()
+    with j.desk.expect_navigation():
+        j.desk.get_by_role("button", name="Xác nhận kết quả kiểm tra").click()
     dossier.refresh_from_db()
     assert dossier.status == Status.RECEIVED
     # The citizen sees the reception and gets the receipt (Form 01) on the portal.

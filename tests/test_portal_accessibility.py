@@ -40,8 +40,8 @@ def public_pages(settings, province):
 
 def _switch_to_english(page, base: str) -> None:
     page.goto(f"{base}/")
-    page.get_by_role("button", name="English").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from catalog.models import Procedure, ProcessTemplate, RequiredDocument
 from demo.histories.caches import Catalog
 from demo.histories.constants import PROCESS_ROLES
-from dossiers.services.reception import processing_agency_for
 from org.models import Agency
 
 
@@ -81,7 +80,7 @@ def _route(procedure: Procedure, linked: Agency, centres, committees) -> Route |
     if receiving is None or processing is None:
         return None
     # What reception.processing_agency_for answers; a linked centre is its own answer.
-    auto = receiving if receiving is linked else processing_agency_for(procedure, receiving, None)
+    auto = receiving if receiving is linked else _processing_agency_for(procedure, receiving)
     return Route(
         procedure=procedure,
         receiving=receiving,
@@ -89,3 +88,14 @@ def _route(procedure: Procedure, linked: Agency, centres, committees) -> Route |
         auto_processing=auto,
         documents=tuple(procedure.documents.all()),
     )
+
+
+def _processing_agency_for(procedure: Procedure, receiving: Agency) -> Agency:
+    """reception.processing_agency_for(procedure, receiving, None) by primary keys: the
+    service's `receiving in handlers` compares model instances one by one, which over the
+    catalogue's thousands of links was most of the time of `prepare`. Same answer."""
+    handlers = list(procedure.agencies.all())  # prefetched by load_routes
+    if not handlers or any(a.pk == receiving.pk for a in handlers):
+        return receiving
+    territory = receiving.territory_id
+    return next((a for a in handlers if a.territory_id == territory), handlers[0])

@@ -49,6 +49,9 @@ from workdays.models import Calendar
 RATING_SOURCES: list[Callable[[], Iterable[tuple[type[models.Model], tuple, dict]]]] = []
 
 TABLES = (DossierCount, OfficialCount, DossierTiming)
+# Counter columns of 32 bits: a source's sum per key is cast back to it (Source.select).
+INTEGER_TYPES = frozenset({"IntegerField", "PositiveIntegerField", "SmallIntegerField",
+                           "PositiveSmallIntegerField"})  # fmt: skip
 BATCH = 2000
 
 
@@ -323,12 +326,23 @@ class Source:
     body: str
     key: tuple[str, ...] = DOSSIER_KEY
 
-    def select(self, keys: list[str], counters: tuple[str, ...]) -> str:
-        """Summed per key already (fewer rows for the union), with every counter column."""
+    def select(
+        self, keys: list[str], counters: tuple[str, ...], narrow: frozenset[str] = frozenset()
+    ) -> str:
+        """Summed per key already (fewer rows for the union), with every counter column.
+
+        The `narrow` counters (integer columns) are cast back to integer: PostgreSQL sums an
+        integer into a bigint, and a bigint into a numeric, whose arithmetic made the outer
+        sum of the union several times slower than the sources themselves."""
         key = ", ".join(
             f"{expr} AS {name}" for expr, name in zip((self.day, *self.key), keys, strict=True)
         )
-        own = ", ".join(f"SUM({expr}) AS {name}" for name, expr in self.counts.items())
+        own = ", ".join(
+            f"CAST(SUM({expr}) AS integer) AS {name}"
+            if name in narrow
+            else f"SUM({expr}) AS {name}"
+            for name, expr in self.counts.items()
+        )
         positions = ", ".join(str(n) for n in range(1, len(keys) + 1))
         inner = f"SELECT {key}, {own} {self.body} GROUP BY {positions}"
         values = ", ".join(name if name in self.counts else f"0 AS {name}" for name in counters)
@@ -464,7 +478,12 @@ def _insert_counts(model: type[models.Model], sources: list[Source], docs: bool)
     keys = ["day", "agency_id", "procedure_id", "channel"]
     if model is OfficialCount:
         keys += ["unit_id", "official_id"]
-    union = " UNION ALL ".join(source.select(keys, counters) for source in sources)
+    narrow = frozenset(
+        f.attname
+        for f in model._meta.concrete_fields
+        if f.attname in counters and f.get_internal_type() in INTEGER_TYPES
+    )
+    union = " UNION ALL ".join(source.select(keys, counters, narrow) for source in sources)
     sums = ", ".join(f"SUM({name})" for name in counters)
     sql = (
         f"INSERT INTO {model._meta.db_table} ({', '.join(keys)}, {', '.join(counters)}) "

@@ -104,24 +104,15 @@ def _sqlite_datetime(zone: dt.tzinfo):
 
 
 def _insert(model: type[models.Model], objs: list[models.Model], *, with_pk: bool) -> None:
-    """One executemany per table: Django's bulk_create compiles every value through the
-    field API, which cost more than making the histories."""
+    """One statement stream per table: Django's bulk_create compiles every value through the
+    field API, which cost more than making the histories. COPY on PostgreSQL, executemany on
+    SQLite."""
     if not objs:
         return
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-    now = timezone.now()
-    for f in fields:
-        if getattr(f, "auto_now_add", False):
-            for obj in objs:
-                if getattr(obj, f.attname) is None:
-                    setattr(obj, f.attname, now)
+    _stamp_auto_now_add(fields, objs)
     names = [f.attname for f in fields]
     converters = [(i, c) for i, c in enumerate(map(_converter, fields)) if c is not None]
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
-        f" VALUES ({', '.join(['%s'] * len(fields))})"
-    )
     rows = []
     for obj in objs:
         values = [obj.__dict__[name] for name in names]
@@ -129,23 +120,32 @@ def _insert(model: type[models.Model], objs: list[models.Model], *, with_pk: boo
             if values[i] is not None:
                 values[i] = convert(values[i])
         rows.append(values)
+    quote = connection.ops.quote_name
+    table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     if connection.vendor == "postgresql":
-        _copy(model, fields, rows)
+        _copy(table, columns, rows)
         return
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[start : start + 5000])
 
 
-def _copy(model: type[models.Model], fields: list[models.Field], rows: list[list]) -> None:
+def _stamp_auto_now_add(fields: list[models.Field], objs: list[models.Model]) -> None:
+    now = timezone.now()
+    for f in fields:
+        if getattr(f, "auto_now_add", False):
+            for obj in objs:
+                if getattr(obj, f.attname) is None:
+                    setattr(obj, f.attname, now)
+
+
+def _copy(table: str, columns: str, rows: list[list]) -> None:
     """PostgreSQL: COPY ... FROM STDIN, a stream of rows without a statement per row
     (executemany's pipeline cost more than making the histories there)."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        with cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _applicant_key(applicant: Applicant) -> tuple[str, str]:

@@ -95,7 +95,7 @@ def _processing_agency_for(procedure: Procedure, receiving: Agency) -> Agency:
     service's `receiving in handlers` compares model instances one by one, which over the
     catalogue's thousands of links was most of the time of `prepare`. Same answer."""
     handlers = list(procedure.agencies.all())  # prefetched by load_routes
-    if not handlers or any(a.pk == receiving.pk for a in handlers):
+    if not handlers or receiving.id in {a.id for a in handlers}:
         return receiving
     territory = receiving.territory_id
     return next((a for a in handlers if a.territory_id == territory), handlers[0])

@@ -5,6 +5,19 @@ page of rows from one more, whatever its size (no query per row). Agency-wide ta
 the processing agency and open statuses, which the partial index `dossier_open_by_due`
 (processing_agency, due_at) serves; "mine" and "my unit" go through the open step run
 (`steprun_open_by_assignee`).
+
+Speed (issue 6, section 4): the SQL of both queries is compiled once per shape and process
+(`queue_sql.py`), and rows are read as tuples and formatted in Python (`RowHTML`), so a page of
+50 costs the same queries as a page of 10 and little more time.
+
+Sessions stay in the database (not `django.contrib.sessions.backends.cached_db`), on purpose:
+the only cache configured is Django's default per-process LocMemCache, and `make run` serves
+with several gunicorn workers. With cached_db, signing out in one worker deletes the session
+row and that worker's cached copy only; every other worker would keep accepting the cookie from
+its own cache until the session's expiry (up to MOTCUA_SESSION_SECONDS, 8 h), so a sign-out, or
+a session ended by an administrator, would not end the session. cached_db is right only with a
+cache shared by all web processes (memcached, Redis); switch SESSION_ENGINE when one is
+configured, and the per-request session query goes with it.
 """
 
 from __future__ import annotations

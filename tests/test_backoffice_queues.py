@@ -266,6 +266,38 @@ def test_agency_tabs_are_served_by_the_open_dossier_index(office, key):
     assert "dossier_open_by_due" in plan, plan
 
 
+def _counts_plan(office) -> str:
+    """The plan of the tab counts' candidate rows for the head (an agency-wide role)."""
+    from backoffice.views.queues import Viewer, candidates
+    from dossiers.deadlines import warning_horizon
+
+    now = timezone.now()
+    viewer = Viewer(office.head, now, warning_horizon(now))
+    return Dossier.objects.filter(candidates(viewer)).values("pk").explain()
+
+
+def test_tab_counts_read_indexed_rows_not_every_dossier_on_sqlite(office):
+    if connection.vendor != "sqlite":
+        pytest.skip("the PostgreSQL plan is tested below")
+    plan = _counts_plan(office)
+    assert "MULTI-INDEX OR" in plan and "SCAN dossiers_dossier" not in plan, plan
+
+
+@pytest.mark.needs_postgres
+def test_tab_counts_are_served_by_the_open_dossier_index(office):
+    """As for the rows above: scans off, the other partial index dropped in the transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX dossier_open_due")
+        cursor.execute("ANALYZE dossiers_dossier")
+        cursor.execute("SET enable_seqscan = off")
+    try:
+        plan = _counts_plan(office)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = on")
+    assert "dossier_open_by_due" in plan and "Seq Scan on dossiers_dossier" not in plan, plan
+
+
 @pytest.mark.needs_chromium
 @pytest.mark.django_db(transaction=True)
 def test_queue_page_in_a_browser_fits_a_phone(live_server, office, settings):

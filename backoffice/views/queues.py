@@ -176,26 +176,28 @@ def _count_keys(tabs: list[Tab]) -> list[str]:
 
 
 def candidates(v: Viewer) -> Q:
-    """Dossiers that may be in one of the viewer's tabs, each term served by an index.
+    """Dossiers that may be in one of the viewer's tabs: one union of index-served reads.
 
     Why: the tab filters reach through the current step and ORs of them fit no index, so the
     database read every dossier ever filed to count the tabs. Every tab's filter implies one
-    of these terms (an open step run of the viewer or of the unit, an open dossier of the
+    of these parts (an open step run of the viewer or of the unit, an open dossier of the
     agency, a dossier the agency received and still holds, a consultation to answer), so adding
-    them changes no count, and SQLite (a multi-index OR) and PostgreSQL (bitmap OR) read only
-    those rows.
+    them changes no count; as one `IN (... UNION ...)` each part is read through its own index
+    on SQLite and PostgreSQL alike, and only those dossiers are counted.
     """
     runs = StepRun.objects.filter(finished_at__isnull=True)
-    terms = Q(pk__in=runs.filter(assignee_id=v.official_id).values("dossier_id"))
-    terms |= Q(processing_agency_id=v.agency_id, status__in=sorted(OPEN))
+    open_here = Dossier.objects.filter(processing_agency_id=v.agency_id, status__in=sorted(OPEN))
+    parts = [open_here.values("pk"), runs.filter(assignee_id=v.official_id).values("dossier_id")]
     if v.roles & {Role.HEAD, Role.LEADER}:
-        terms |= Q(pk__in=runs.filter(unit_id=v.unit_id).values("dossier_id"))
+        parts.append(runs.filter(unit_id=v.unit_id).values("dossier_id"))
     if Role.COUNTER_OFFICER in v.roles:
-        terms |= Q(receiving_agency_id=v.agency_id, status__in=ACTIVE)
+        held = Dossier.objects.filter(receiving_agency_id=v.agency_id, status__in=ACTIVE)
+        parts.append(held.values("pk"))
     if v.roles & ANSWERING:
         asked = Consultation.objects.filter(agency_id=v.agency_id, answered_at__isnull=True)
-        terms |= Q(pk__in=asked.values("dossier_id"))
-    return terms
+        parts.append(asked.values("dossier_id"))
+    parts = [part.order_by() for part in parts]  # no ORDER BY inside a UNION
+    return Q(pk__in=parts[0].union(*parts[1:]))
 
 
 def _orm_counts(v: Viewer, tabs: list[Tab]) -> dict[str, int]:

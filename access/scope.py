@@ -29,10 +29,12 @@ def official_of(user) -> Official | None:
         return None
     official = (
         Official.objects.filter(user=user, is_active=True)
-        .select_related("user", "unit__agency")
+        .select_related("unit__agency")
         .prefetch_related("roles")
         .first()
     )
+    if official is not None:
+        official.user = user  # the user already loaded for this request: not read twice
     return official
 
 

@@ -208,6 +208,38 @@ def test_same_number_of_queries_for_10_and_50_rows(province):
     assert len(codes(second)) == 1 and "Trang 2/2" in second
 
 
+def test_a_second_official_with_the_same_roles_sees_their_own_queue(office):
+    """The queue's SQL is compiled once per shape of query and reused: the second specialist
+    gets their own (empty) queue, not the first one's, and the first still gets theirs."""
+    assert len(codes(get(office.specialist))) == 6
+    assert codes(get(office.specialist2)) == []
+    assert tab_counts(get(office.specialist2))["cua-toi"] == 0
+    assert tab_counts(get(office.specialist))["cua-toi"] == 6
+
+
+def test_the_queue_shows_a_change_at_once(office):
+    """Nothing is cached but the SQL text: after a move, the next page shows it."""
+    before = get(office.specialist, tab="qua-han")
+    assert codes(before) == [office.late.code]
+    due_in(office.late, dt.timedelta(days=30))
+    due_in(office.assigned, -dt.timedelta(hours=1))
+    after = get(office.specialist, tab="qua-han")
+    assert codes(after) == [office.assigned.code]
+    assert tab_counts(after)["qua-han"] == 1
+    hand_over_step(actor=actor(office.specialist), dossier=office.assigned)
+    assert office.assigned.code not in codes(get(office.specialist))
+
+
+def test_rows_in_english_keep_their_marks_in_words(office):
+    client = sign_in(Client(), office.specialist)
+    client.cookies["django_language"] = "en"
+    html = client.get(URL).content.decode()
+    late_row = html.split(f">{office.late.code}</a>")[1].split("</tr>")[0]
+    assert f'<td data-label="Dossier code"><a href="/can-bo/ho-so/{office.late.code}/">' in html
+    assert "⚠ Overdue" in late_row and "step overdue" in late_row
+    assert "Quá hạn" not in late_row
+
+
 @pytest.mark.needs_postgres
 @pytest.mark.parametrize("key", ["qua-han", "sap-den-han", "cho-bo-sung", "tam-dung"])
 def test_agency_tabs_are_served_by_the_open_dossier_index(office, key):
@@ -232,6 +264,38 @@ def test_agency_tabs_are_served_by_the_open_dossier_index(office, key):
         with connection.cursor() as cursor:
             cursor.execute("SET enable_seqscan = on")
     assert "dossier_open_by_due" in plan, plan
+
+
+def _counts_plan(office) -> str:
+    """The plan of the tab counts' candidate rows for the head (an agency-wide role)."""
+    from backoffice.views.queues import Viewer, candidates
+    from dossiers.deadlines import warning_horizon
+
+    now = timezone.now()
+    viewer = Viewer(office.head, now, warning_horizon(now))
+    return Dossier.objects.filter(candidates(viewer)).values("pk").explain()
+
+
+def test_tab_counts_read_indexed_rows_not_every_dossier_on_sqlite(office):
+    if connection.vendor != "sqlite":
+        pytest.skip("the PostgreSQL plan is tested below")
+    plan = _counts_plan(office)
+    assert "SCAN dossiers_dossier" not in plan, plan
+
+
+@pytest.mark.needs_postgres
+def test_tab_counts_are_served_by_the_open_dossier_index(office):
+    """As for the rows above: scans off, the other partial index dropped in the transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX dossier_open_due")
+        cursor.execute("ANALYZE dossiers_dossier")
+        cursor.execute("SET enable_seqscan = off")
+    try:
+        plan = _counts_plan(office)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = on")
+    assert "dossier_open_by_due" in plan and "Seq Scan on dossiers_dossier" not in plan, plan
 
 
 @pytest.mark.needs_chromium

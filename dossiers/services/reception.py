@@ -187,8 +187,9 @@ def processing_agency_for(procedure: Procedure, receiving: Agency, chosen: Agenc
     procedure (or nobody is listed); else, as any centre may receive (Decree 118/2025), the
     first handler of the centre's own area, else the first handler, in the agencies' order.
 
-    One query on the procedure's agency links (indexed by procedure), ranked in SQL, rather
-    than loading every handler of a procedure that many agencies handle."""
+    One query on the procedure's links (indexed by procedure) that ranks the handlers in SQL
+    (the centre itself, then its area, then the others) and returns one row, rather than a
+    load of every handler of a procedure that many agencies handle."""
     if chosen is not None:
         return chosen
     rank = Case(
@@ -196,11 +197,8 @@ def processing_agency_for(procedure: Procedure, receiving: Agency, chosen: Agenc
         When(territory_id=receiving.territory_id, then=Value(1)),
         default=Value(2),
     )
-    handlers = procedure.agencies.annotate(rank=rank)
-    best = handlers.order_by("rank", *Agency._meta.ordering).first()
-    if best is None or best.rank == 0:
-        return receiving
-    return best
+    best = procedure.agencies.alias(rank=rank).order_by("rank", *Agency._meta.ordering).first()
+    return receiving if best is None or best.pk == receiving.pk else best
 
 
 def _new_dossier(

@@ -274,6 +274,7 @@ def _count_overdue(m: Counting) -> None:
         overdue_counted=True
     )
     if claimed:
+        t.overdue_counted = True
         m.count(at=t.overdue_at, became_overdue=1)
 
 
@@ -295,10 +296,18 @@ TIMING_FIELDS = ["legal_due_at", "paused_since", "overdue_at", "supplements", "e
 
 
 def _timing(dossier: Dossier, event: Event) -> tuple[DossierTiming, bool]:
-    """The dossier's timing row; a dossier never seen gets one guessed from its state. The
-    first event of a dossier is written in the transaction that created the dossier, so no
-    timing row can exist yet: no need to look."""
-    timing = DossierTiming.objects.filter(pk=dossier.pk).first() if event.seq > 1 else None
+    """The dossier's timing row; a dossier never seen gets one guessed from its state.
+
+    Read once per move: the row `core.lock` joined (SQLite), or the one an earlier event of
+    the same move left on the dossier, else one query. The first event of a dossier is
+    written in the transaction that created the dossier, so no row can exist yet."""
+    cache = Dossier.timing.related
+    if cache.is_cached(dossier):
+        timing = cache.get_cached_value(dossier)
+    elif event.seq > 1:
+        timing = DossierTiming.objects.filter(pk=dossier.pk).first()
+    else:
+        timing = None
     if timing is not None:
         return timing, False
     timing = DossierTiming(dossier_id=dossier.pk)
@@ -321,6 +330,7 @@ def on_event(dossier: Dossier, event: Event) -> None:
         timing.save(force_insert=True)
     elif [getattr(timing, name) for name in TIMING_FIELDS] != before:
         timing.save(update_fields=TIMING_FIELDS)
+    Dossier.timing.related.set_cached_value(dossier, timing)  # as saved, for a next event
     _count_overdue(m)
     _count_act(m)
     m.tally.write()

@@ -233,10 +233,11 @@ def return_result(
         raise RuleViolation(_("Trả qua bưu chính phải có số vận đơn."))
     run = steps.current_run(dossier)
     if run is not None and run.finished_at is None:
+        taken: tuple[str, ...] = ()
         if official is not None and run.assignee_id is None:
             run.assignee, run.assigned_at, run.started_at = official, at, at
-            run.save(update_fields=["assignee", "assigned_at", "started_at"])
-        steps.close_run(run, at, StepRun.Outcome.FINISHED, dossier=dossier)
+            taken = ("assignee", "assigned_at", "started_at")
+        steps.close_run(run, at, StepRun.Outcome.FINISHED, dossier=dossier, also=taken)
     dossier.returned_at, dossier.return_channel = at, channel
     dossier.post_tracking, dossier.current_step = post_tracking, None
     event = append_event(

@@ -67,14 +67,18 @@ def lock(dossier: Dossier | int) -> Dossier:
     """Re-read the dossier under a row lock (PostgreSQL); on SQLite the IMMEDIATE transaction
     already holds the write lock. Callers are inside transaction.atomic().
 
-    Joined: only rows that moves never write (the procedure, both agencies, the calendar) and
-    the applicant (whose details no move changes); a row a move writes (the current step run,
-    the timing row) is read after the lock, so on PostgreSQL it is the committed version of
-    the move that held the lock before us."""
+    Joined everywhere: rows that moves never write (the procedure, both agencies, the
+    calendar) and the applicant (whose details no move changes). On PostgreSQL a row that
+    moves write (the current step run, the stats timing row) is read after the lock, so it is
+    the version the move that held the lock before us committed (a row joined to a
+    `FOR UPDATE` read is not re-read when the lock is granted). On SQLite the transaction
+    holds the database's write lock from its first statement, so nothing can change between
+    reads: those rows are joined too, saving a query each."""
     pk = dossier.pk if isinstance(dossier, Dossier) else dossier
-    qs = Dossier.objects.select_related(
-        "procedure", "processing_agency__calendar", "receiving_agency", "applicant"
-    )
+    related = ["procedure", "processing_agency__calendar", "receiving_agency", "applicant"]
+    if connection.vendor == "sqlite":
+        related += ["current_step__step", "timing"]
+    qs = Dossier.objects.select_related(*related)
     return qs.select_for_update(of=("self",)).get(pk=pk)
 
 

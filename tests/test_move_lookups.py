@@ -5,6 +5,7 @@ between two moves is followed, and the counts stay those of a rebuild."""
 from __future__ import annotations
 
 import pytest
+
 from dossiers.models import StepRun
 from dossiers.services import hand_over_step, receive_dossier, record_result, return_result
 from org.models import OrgUnit

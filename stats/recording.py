@@ -29,6 +29,7 @@ from django.utils import timezone
 from dossiers.lifecycle import Move
 from dossiers.models import Document, Dossier, Event, StepRun
 from dossiers.models.work import Timeliness
+from dossiers.services import steps
 from dossiers.services.core import legal_unit, work_calendar
 from stats import judging, worktime
 from stats.counting import Tally
@@ -70,6 +71,7 @@ class Counting:
         self.at: dt.datetime = event.at
         self.tally = Tally()
         self.base = (dossier.processing_agency_id, dossier.procedure_id, dossier.channel)
+        self._waits: list[tuple[dt.datetime, dt.datetime | None]] | None = None
 
     def count(self, at: dt.datetime | None = None, **counts: int) -> None:
         self.tally.for_dossier(timezone.localdate(at or self.at), self.base).update(counts)
@@ -82,7 +84,11 @@ class Counting:
         return work_calendar(self.dossier.processing_agency), legal_unit(self.dossier)
 
     def waits(self) -> list[tuple[dt.datetime, dt.datetime | None]]:
-        return list(self.dossier.pauses.values_list("started_at", "ended_at"))
+        """The dossier's waits, read once per move: the move wrote its pauses before the
+        counts run, and nothing in the counting writes any."""
+        if self._waits is None:
+            self._waits = list(self.dossier.pauses.values_list("started_at", "ended_at"))
+        return self._waits
 
 
 # ---------------------------------------------------------------- the dossier's clock
@@ -239,7 +245,7 @@ def _count_closed_run(m: Counting) -> None:
     m.timing.run_id = now_open
     if not known or known == now_open:
         return
-    run = StepRun.objects.filter(pk=known, finished_at__isnull=False).first()
+    run = closed_run(m.dossier, known)
     if run is None:
         return
     cal, _unit = m.clock()
@@ -248,6 +254,15 @@ def _count_closed_run(m: Counting) -> None:
     if run.timeliness in STEP_COLUMNS:
         columns[STEP_COLUMNS[run.timeliness]] = 1
     m.count_for(run.finished_at, run.unit_id, run.assignee_id or 0, **columns)
+
+
+def closed_run(dossier: Dossier, run_id: int) -> StepRun | None:
+    """The finished step run `run_id`: the one the move closed, held in memory by
+    `steps.close_run`, else read (a run closed by another path, e.g. a transfer)."""
+    run = steps.closed_in_move(dossier, run_id)
+    if run is not None and run.finished_at is not None:
+        return run
+    return StepRun.objects.filter(pk=run_id, finished_at__isnull=False).first()
 
 
 def _count_overdue(m: Counting) -> None:
@@ -259,6 +274,7 @@ def _count_overdue(m: Counting) -> None:
         overdue_counted=True
     )
     if claimed:
+        t.overdue_counted = True
         m.count(at=t.overdue_at, became_overdue=1)
 
 
@@ -280,8 +296,18 @@ TIMING_FIELDS = ["legal_due_at", "paused_since", "overdue_at", "supplements", "e
 
 
 def _timing(dossier: Dossier, event: Event) -> tuple[DossierTiming, bool]:
-    """The dossier's timing row; a dossier never seen gets one guessed from its state."""
-    timing = DossierTiming.objects.filter(pk=dossier.pk).first()
+    """The dossier's timing row; a dossier never seen gets one guessed from its state.
+
+    Read once per move: the row `core.lock` joined (SQLite), or the one an earlier event of
+    the same move left on the dossier, else one query. The first event of a dossier is
+    written in the transaction that created the dossier, so no row can exist yet."""
+    cache = Dossier.timing.related
+    if cache.is_cached(dossier):
+        timing = cache.get_cached_value(dossier)
+    elif event.seq > 1:
+        timing = DossierTiming.objects.filter(pk=dossier.pk).first()
+    else:
+        timing = None
     if timing is not None:
         return timing, False
     timing = DossierTiming(dossier_id=dossier.pk)
@@ -304,6 +330,7 @@ def on_event(dossier: Dossier, event: Event) -> None:
         timing.save(force_insert=True)
     elif [getattr(timing, name) for name in TIMING_FIELDS] != before:
         timing.save(update_fields=TIMING_FIELDS)
+    Dossier.timing.related.set_cached_value(dossier, timing)  # as saved, for a next event
     _count_overdue(m)
     _count_act(m)
     m.tally.write()

@@ -46,9 +46,9 @@ def _close_pauses(dossier: Dossier, at: dt.datetime) -> list[str]:
 
 
 def _interrupt_step(dossier: Dossier, at: dt.datetime, outcome: str) -> None:
-    run = dossier.current_step
+    run = steps.current_run(dossier)
     if run is not None and run.finished_at is None:
-        steps.close_run(run, at, outcome)
+        steps.close_run(run, at, outcome, dossier=dossier)
 
 
 def _finish_processing(dossier: Dossier, at: dt.datetime) -> None:
@@ -231,12 +231,13 @@ def return_result(
         )
     if channel == Delivery.POST and not post_tracking.strip():
         raise RuleViolation(_("Trả qua bưu chính phải có số vận đơn."))
-    run = dossier.current_step
+    run = steps.current_run(dossier)
     if run is not None and run.finished_at is None:
+        taken: tuple[str, ...] = ()
         if official is not None and run.assignee_id is None:
             run.assignee, run.assigned_at, run.started_at = official, at, at
-            run.save(update_fields=["assignee", "assigned_at", "started_at"])
-        steps.close_run(run, at, StepRun.Outcome.FINISHED)
+            taken = ("assignee", "assigned_at", "started_at")
+        steps.close_run(run, at, StepRun.Outcome.FINISHED, dossier=dossier, also=taken)
     dossier.returned_at, dossier.return_channel = at, channel
     dossier.post_tracking, dossier.current_step = post_tracking, None
     event = append_event(

@@ -65,9 +65,20 @@ def now_or(at: dt.datetime | None) -> dt.datetime:
 
 def lock(dossier: Dossier | int) -> Dossier:
     """Re-read the dossier under a row lock (PostgreSQL); on SQLite the IMMEDIATE transaction
-    already holds the write lock. Callers are inside transaction.atomic()."""
+    already holds the write lock. Callers are inside transaction.atomic().
+
+    Joined everywhere: rows that moves never write (the procedure, both agencies, the
+    calendar) and the applicant (whose details no move changes). On PostgreSQL a row that
+    moves write (the current step run, the stats timing row) is read after the lock, so it is
+    the version the move that held the lock before us committed (a row joined to a
+    `FOR UPDATE` read is not re-read when the lock is granted). On SQLite the transaction
+    holds the database's write lock from its first statement, so nothing can change between
+    reads: those rows are joined too, saving a query each."""
     pk = dossier.pk if isinstance(dossier, Dossier) else dossier
-    qs = Dossier.objects.select_related("procedure", "processing_agency__calendar")
+    related = ["procedure", "processing_agency__calendar", "receiving_agency", "applicant"]
+    if connection.vendor == "sqlite":
+        related += ["current_step__step", "timing"]
+    qs = Dossier.objects.select_related(*related)
     return qs.select_for_update(of=("self",)).get(pk=pk)
 
 
@@ -202,15 +213,17 @@ def paused_amount(
     return total
 
 
-def compute_due(dossier: Dossier) -> dt.datetime:
+def compute_due(dossier: Dossier, *, fresh: bool = False) -> dt.datetime:
     """The dossier's due moment from its clock start (or last apology), legal time and pauses.
 
     The single formula every move uses, so the stored due_at always agrees with the clock.
+    `fresh`: the clock starts in this move (reception), so there is no apology (issued only
+    when late) nor pause (only while processing) to read yet.
     """
     cal = work_calendar(dossier.processing_agency)
     unit = legal_unit(dossier)
-    apology = dossier.apologies.order_by("-issued_at", "-pk").first()
-    pauses = list(dossier.pauses.all())
+    apology = None if fresh else dossier.apologies.order_by("-issued_at", "-pk").first()
+    pauses = [] if fresh else list(dossier.pauses.all())
     if apology is not None:
         base, since = apology.new_due_at, apology.issued_at
     else:

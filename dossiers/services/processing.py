@@ -126,7 +126,7 @@ def hand_over_step(
             raise RuleViolation(_("Người nhận phải thuộc cơ quan xử lý bước tiếp theo."))
         steps.check_can_take(to, following, unit)
     before = _require_status(dossier, Move.HAND_OVER)
-    steps.close_run(run, at, Run.Outcome.HANDED_OVER, note)
+    steps.close_run(run, at, Run.Outcome.HANDED_OVER, note, dossier=dossier)
     new_run = steps.open_step(dossier, following, at, to)
     append_event(
         dossier, move=Move.HAND_OVER, actor=actor, at=at, before=before, note=note,
@@ -161,7 +161,7 @@ def send_back_step(
     if not reason.strip():
         raise RuleViolation(_("Phải nêu lý do trả lại."))
     before = _require_status(dossier, Move.SEND_BACK)
-    steps.close_run(run, at, Run.Outcome.SENT_BACK, reason)
+    steps.close_run(run, at, Run.Outcome.SENT_BACK, reason, dossier=dossier)
     new_run = steps.open_step(dossier, previous, at, steps.last_assignee(dossier, previous))
     append_event(
         dossier, move=Move.SEND_BACK, actor=actor, at=at, before=before, note=reason,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -121,6 +121,8 @@ def save_components(
     dossier: Dossier, components: list[ComponentData], role: str, by: Official | None,
     at: dt.datetime,
 ) -> list[Document]:  # fmt: skip
+    """The components' rows, in one INSERT (files are stored first; no signal listens on
+    documents)."""
     documents = []
     for c in components:
         doc = Document(
@@ -131,9 +133,8 @@ def save_components(
         )  # fmt: skip
         if c.file is not None:
             doc.file.save(c.inspected["original_name"] or "file", c.file, save=False)
-        doc.save()
         documents.append(doc)
-    return documents
+    return Document.objects.bulk_create(documents) if documents else []
 
 
 def missing_mandatory(procedure: Procedure, components: list[ComponentData]) -> list[str]:
@@ -182,14 +183,22 @@ def process_for(procedure: Procedure, agency: Agency) -> ProcessTemplate | None:
 
 
 def processing_agency_for(procedure: Procedure, receiving: Agency, chosen: Agency | None) -> Agency:
+    """The agency that decides: the chosen one; else the receiving centre if it handles the
+    procedure (or nobody is listed); else, as any centre may receive (Decree 118/2025), the
+    first handler of the centre's own area, else the first handler, in the agencies' order.
+
+    One query on the procedure's links (indexed by procedure) that ranks the handlers in SQL
+    (the centre itself, then its area, then the others) and returns one row, rather than a
+    load of every handler of a procedure that many agencies handle."""
     if chosen is not None:
         return chosen
-    handlers = list(procedure.agencies.all())
-    if not handlers or receiving in handlers:
-        return receiving
-    # Any centre may receive (Decree 118/2025); the deciding agency of its own area decides.
-    local = [a for a in handlers if a.territory_id == receiving.territory_id]
-    return (local or handlers)[0]
+    rank = Case(
+        When(pk=receiving.pk, then=Value(0)),
+        When(territory_id=receiving.territory_id, then=Value(1)),
+        default=Value(2),
+    )
+    best = procedure.agencies.alias(rank=rank).order_by("rank", *Agency._meta.ordering).first()
+    return receiving if best is None or best.pk == receiving.pk else best
 
 
 def _new_dossier(
@@ -221,7 +230,8 @@ def _start_clock(dossier: Dossier, officer: Official | None, at: dt.datetime) ->
     cal = work_calendar(dossier.processing_agency)
     dossier.received_at = at
     dossier.clock_start = clock.normalise_reception(cal, at)
-    dossier.due_at = dossier.original_due_at = compute_due(dossier)
+    # Reception starts the clock: no apology or pause can exist before it (fresh=True).
+    dossier.due_at = dossier.original_due_at = compute_due(dossier, fresh=True)
     steps.open_first_step(dossier, officer, at)
 
 

@@ -16,10 +16,29 @@ from org.models import Agency, Official, OrgUnit, Role
 from workdays import clock
 
 
-def _unit_for(step: ProcessStep, agency: Agency) -> OrgUnit:
+def _move_cache(dossier: Dossier) -> dict:
+    """Rows one move looks up more than once (the process's steps, the acting units).
+
+    Kept on the dossier instance, which lives for one move (every move re-reads the dossier
+    under its row lock, `core.lock`) or one request of a page: nothing here outlives the
+    transaction or request that read it, so an admin's edit to a process or a unit is seen
+    by the next move."""
+    return dossier.__dict__.setdefault("_move_cache", {})
+
+
+def _unit_for(step: ProcessStep, agency: Agency, cache: dict | None = None) -> OrgUnit:
     if step.acting_unit_id:
         return step.acting_unit
-    unit = agency.units.filter(kind=step.acting_unit_kind).order_by("pk").first()
+    key = ("unit", agency.pk, step.acting_unit_kind)
+    if cache is not None and key in cache:
+        unit = cache[key]
+    else:
+        unit = OrgUnit.objects.filter(agency=agency, kind=step.acting_unit_kind)
+        unit = unit.order_by("pk").first()
+        if unit is not None:
+            unit.agency = agency  # its name is shown with the agency's: no second query
+        if cache is not None:
+            cache[key] = unit
     if unit is None:
         raise RuleViolation(
             _("%(agency)s chưa có đơn vị loại “%(kind)s” cho bước “%(step)s”.")
@@ -36,9 +55,26 @@ def _agency_for(dossier: Dossier, step: ProcessStep) -> Agency:
 
 
 def _steps(dossier: Dossier) -> list[ProcessStep]:
+    """The process's steps in order: one query per move, however often a move asks."""
     if dossier.process_id is None:
         return []
-    return list(dossier.process.steps.order_by("position"))
+    cache = _move_cache(dossier)
+    key = ("steps", dossier.process_id)
+    if key not in cache:
+        found = ProcessStep.objects.filter(template_id=dossier.process_id).order_by("position")
+        cache[key] = list(found.select_related("acting_unit"))
+    return cache[key]
+
+
+def current_run(dossier: Dossier) -> StepRun | None:
+    """The dossier's current step run with its step, in one query instead of two."""
+    if dossier.current_step_id is None:
+        return None
+    if "current_step" in dossier._state.fields_cache:
+        return dossier.current_step
+    run = StepRun.objects.select_related("step").get(pk=dossier.current_step_id)
+    dossier.current_step = run
+    return run
 
 
 def open_step(
@@ -50,7 +86,8 @@ def open_step(
     start = clock.add_working(cal, at, 0, clock.Unit.WORKING_HOURS)
     due = clock.add_working(cal, start, step.allotment, clock.Unit(step.allotment_unit))
     run = StepRun.objects.create(
-        dossier=dossier, step=step, agency=agency, unit=_unit_for(step, agency),
+        dossier=dossier, step=step, agency=agency,
+        unit=_unit_for(step, agency, _move_cache(dossier)),
         assignee=assignee, arrived_at=at, assigned_at=at if assignee else None,
         started_at=at if assignee else None, due_at=due,
     )  # fmt: skip
@@ -68,12 +105,19 @@ def open_first_step(dossier: Dossier, officer: Official | None, at: dt.datetime)
     open_step(dossier, first, at, assignee)
 
 
-def close_run(run: StepRun, at: dt.datetime, outcome: str, note: str = "") -> None:
+def close_run(
+    run: StepRun, at: dt.datetime, outcome: str, note: str = "", dossier: Dossier | None = None,
+    also: tuple[str, ...] = (),
+) -> None:  # fmt: skip
+    """Finish a step run, saving with it the fields in `also` the caller just set (one UPDATE);
+    with `dossier`, the move's counts (stats) find the closed run without a query."""
+    if dossier is not None:
+        _move_cache(dossier)[("closed_run", run.pk)] = run
     run.finished_at = at
     run.outcome = outcome
     run.timeliness = timeliness(at, run.due_at)
     run.note = note
-    run.save(update_fields=["finished_at", "outcome", "timeliness", "note"])
+    run.save(update_fields=["finished_at", "outcome", "timeliness", "note", *also])
 
 
 def step_after(dossier: Dossier, run: StepRun, offset: int) -> ProcessStep | None:
@@ -99,7 +143,7 @@ def last_assignee(dossier: Dossier, step: ProcessStep) -> Official | None:
 
 
 def unit_of_step(dossier: Dossier, step: ProcessStep) -> OrgUnit:
-    return _unit_for(step, _agency_for(dossier, step))
+    return _unit_for(step, _agency_for(dossier, step), _move_cache(dossier))
 
 
 def check_can_take(official: Official, step: ProcessStep, unit: OrgUnit) -> None:
@@ -115,8 +159,13 @@ def check_can_take(official: Official, step: ProcessStep, unit: OrgUnit) -> None
         )
 
 
+def closed_in_move(dossier: Dossier, run_id: int) -> StepRun | None:
+    """The step run with this id if the current move closed it (see `close_run`)."""
+    return _move_cache(dossier).get(("closed_run", run_id))
+
+
 def require_current(dossier: Dossier) -> StepRun:
-    run = dossier.current_step
+    run = current_run(dossier)
     if run is None or run.finished_at is not None:
         raise RuleViolation(_("Hồ sơ không có bước xử lý đang mở."))
     return run

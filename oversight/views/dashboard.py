@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -22,6 +23,7 @@ from oversight.scope import oversight_required
 from oversight.views.common import choices_for, choose, paginate
 
 DUE_SOON_SHOWN = 10
+PARTS = ("summary", "trend")  # the cached fragments: oversight/_dashboard_<part>.html
 
 
 def _single_agency(choice) -> int | None:
@@ -73,45 +75,44 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "oversight/dashboard.html", context)
 
 
-def _summary(choice, judged, sees_all: bool) -> dict:
-    """The figures read from the summary tables, cached under a key that changes with every
-    move (`oversight.caching`)."""
+def _summary(choice, judged, agency_id, live: bool, sees_all: bool) -> dict[str, str]:
+    """The figures read from the summary tables, rendered to HTML once and cached under a key
+    that changes with every change of the figures (`oversight.caching`): a hit costs one
+    cache read, not the grouped reads nor the rendering of a row per agency and field."""
     f, agencies = choice.filters, choice.agencies
 
-    def make() -> dict:
+    def make() -> dict[str, str]:
         by_agency = backlog.backlog_by("agency", judged, f, agencies)
-        return {
-            "by_agency": by_agency,
+        months = backlog.trend(judged, f, agencies)
+        context = {
+            "query": choice.query,
+            "by_agency": by_agency if agency_id is None else [],
             "by_field": backlog.backlog_by("field", judged, f, agencies),
             "by_level": backlog.backlog_by("level", judged, f, agencies) if sees_all else [],
             "whole": backlog.total_backlog(by_agency),
             "flows": total(handling_by("agency", choice.period, f, agencies)),
-            "months": backlog.trend(judged, f, agencies),
+            "months": months,
+            "trend_chart": _trend_chart(months),
         }
+        # render_to_string gives SafeStrings, which stay safe through the cache's pickling.
+        return {p: render_to_string(f"oversight/_dashboard_{p}.html", context) for p in PARTS}
 
     params = {
         "period": period_query(choice.period), "filters": f.query(), "sees_all": sees_all,
-        "agencies": None if agencies is None else sorted(agencies),
+        "agencies": None if agencies is None else sorted(agencies), "agency": agency_id,
+        "live": live,
     }  # fmt: skip
-    return cached("dashboard", params, make)
+    parts = cached("dashboard", params, make)
+    return {"top": parts["summary"], "trend": parts["trend"]}
 
 
 def _figures(choice, judged, agency_id, now, sees_all: bool) -> dict:
-    figures = dict(_summary(choice, judged, sees_all))
     live = choice.period.end > now
-    figures.update(
-        trend_chart=_trend_chart(figures["months"]), live=live,
-        priority_fields=backlog.PRIORITY_FIELDS,
-    )  # fmt: skip
-    if agency_id is not None:
-        figures["by_agency"] = []
+    figures = {"live": live, "summary": _summary(choice, judged, agency_id, live, sees_all)}
     if live and agency_id is not None:
         figures["holders"] = backlog.holders(agency_id, now)
     if live:
-        rows = backlog.due_soon(choice.agencies, choice.filters, now).select_related(
-            "procedure", "processing_agency", "timing"
-        )
-        soon = list(rows[: DUE_SOON_SHOWN + 1])
+        soon = backlog.first_due_soon(choice.agencies, choice.filters, now, DUE_SOON_SHOWN + 1)
         figures["due_soon"] = soon[:DUE_SOON_SHOWN]
         figures["more_due_soon"] = len(soon) > DUE_SOON_SHOWN
     return figures

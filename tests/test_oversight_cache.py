@@ -105,3 +105,29 @@ def test_first_due_soon_is_the_head_of_due_soon(history, monkeypatch, chunk):
             found = backlog.first_due_soon(agencies, Filters(), now, limit)
             assert found == expected[:limit]
     assert backlog.first_due_soon(None, Filters(), now, 11)  # the list is not empty
+
+
+def test_the_cached_due_soon_table_expires_when_time_changes_the_list(client, history):
+    """A dossier leaves the list when its overdue moment passes, and one enters when the
+    horizon passes the next overdue moment beyond it: a cached table is used only before
+    both, checked against the clock on every hit."""
+    from oversight.views.dashboard import _still_valid
+
+    quick = factories.procedure("Thủ tục nhanh", legal_time_amount=Decimal(1))
+    quick.agencies.set([history.department])
+    now = timezone.now()
+    first = oversight_history.receive(history, quick, now, 90)
+    timing = first.timing
+    timing.refresh_from_db()
+    horizon = backlog.due_soon_horizon(now)
+    assert now <= timing.overdue_at < horizon  # on the list now
+    entry = {"html": "", "leaves": timing.overdue_at, "enters": None}
+    assert _still_valid(entry, now, horizon)
+    later = timing.overdue_at + dt.timedelta(seconds=1)
+    assert not _still_valid(entry, later, backlog.due_soon_horizon(later))  # it left
+    entry = {"html": "", "leaves": None, "enters": horizon + dt.timedelta(minutes=1)}
+    assert _still_valid(entry, now, horizon)
+    assert not _still_valid(entry, now, horizon + dt.timedelta(minutes=2))  # one entered
+    # On the page: the new dossier is listed.
+    sign_in(client, history.overseer)
+    assert first.code in table(_get(client, "/giam-sat/"), "table-due-soon")[1][0]

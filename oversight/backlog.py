@@ -259,3 +259,61 @@ def due_soon(agencies, filters: Filters, now: dt.datetime | None = None) -> Quer
     rows = Dossier.objects.filter(pk__in=timings.values("dossier_id"))
     rows = filter_dossiers(rows, agencies, filters)
     return rows.order_by("timing__overdue_at", "pk")
+
+
+DUE_SOON_CHUNK = 200
+DOSSIER_TABLE_FIELDS = (  # what oversight/_dossier_table.html shows, and nothing wider
+    "code", "status", "received_at", "current_step", "procedure__name",
+    "processing_agency__name", "timing__legal_due_at", "timing__timeliness", "timing__overdue_at",
+    "current_step__unit__name", "current_step__assignee__user__first_name",
+    "current_step__assignee__user__last_name", "current_step__assignee__user__username",
+)  # fmt: skip
+
+
+def first_due_soon(
+    agencies, filters: Filters, now: dt.datetime, limit: int, horizon: dt.datetime | None = None
+) -> list[Dossier]:
+    """The first `limit` rows of `due_soon`, read so that the cost does not grow with the
+    dossiers stored: the timing rows of the window are walked in due order through their
+    partial index (`stats_timing_to_count`), a chunk at a time, and only the dossiers of a
+    chunk are joined and filtered. (Asked in one query, the planner may start from the open
+    dossiers' timing rows, `ended_at IS NULL`, which grow with the backlog, and sort them.)"""
+    window = DossierTiming.objects.filter(
+        overdue_counted=False,
+        overdue_at__isnull=False,
+        overdue_at__gte=now,
+        overdue_at__lt=horizon or due_soon_horizon(now),
+    ).order_by("overdue_at", "dossier_id")
+    found: list[Dossier] = []
+    after = None
+    while len(found) < limit:
+        chunk = (
+            window
+            if after is None
+            else window.filter(
+                Q(overdue_at__gt=after[0]) | Q(overdue_at=after[0], dossier_id__gt=after[1])
+            )
+        )
+        keys = list(chunk.values_list("overdue_at", "dossier_id")[:DUE_SOON_CHUNK])
+        if not keys:
+            break
+        rows = Dossier.objects.filter(pk__in=[pk for _at, pk in keys], timing__ended_at=None)
+        rows = filter_dossiers(rows, agencies, filters).select_related(
+            "procedure", "processing_agency", "timing", "current_step__unit",
+            "current_step__assignee__user",
+        )  # fmt: skip
+        rows = rows.only(*DOSSIER_TABLE_FIELDS).order_by("timing__overdue_at", "pk")
+        found += rows[: limit - len(found)]
+        if len(keys) < DUE_SOON_CHUNK:  # the window is exhausted
+            break
+        after = keys[-1]
+    return found
+
+
+def next_due_after(horizon: dt.datetime) -> dt.datetime | None:
+    """The first overdue moment at or after `horizon` not counted yet (its partial index):
+    the due-soon list cannot change by the passing of time before the horizon passes it."""
+    rows = DossierTiming.objects.filter(
+        overdue_counted=False, overdue_at__isnull=False, overdue_at__gte=horizon
+    )
+    return rows.order_by("overdue_at").values_list("overdue_at", flat=True).first()

@@ -99,7 +99,7 @@ def project(result: IndexResult) -> IndexView:
     )  # fmt: skip
 
 
-Change = tuple[int, int] | None  # oversight.caching.latest_change(), if already read
+Change = tuple[int, int, int] | None  # oversight.caching.latest_change(), if already read
 
 
 def index_view(scope: Scope, period: Period, change: Change = None) -> IndexView:

@@ -205,3 +205,21 @@ class DossierTiming(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id}: {self.legal_due_at}"
+
+
+class SummaryGeneration(models.Model):
+    """A number that grows, in the writing transaction, whenever summary figures change other
+    than by a move or a rating (those append a row whose id the readers' cache keys hold):
+    the periodic overdue count, and edits of what the figures are labelled and grouped by
+    (agencies, levels, fields, procedures). `stats.generation` bumps and reads it; the
+    oversight caches key their entries on it (oversight.caching)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("thế hệ số liệu tổng hợp")
+        verbose_name_plural = _("thế hệ số liệu tổng hợp")
+
+    def __str__(self) -> str:
+        return str(self.n)

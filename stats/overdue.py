@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dossiers.models import Dossier
+from stats import generation
 from stats.counting import add
 from stats.models import DossierCount
 
@@ -52,4 +53,6 @@ def count_overdue(now: dt.datetime | None = None) -> int:
                 per_key[(timezone.localdate(_aware(claimed[pk])), *base)] += 1
         for key in sorted(per_key):  # the order moves lock keys in (stats.counting.Tally)
             add(DossierCount, key, {"became_overdue": per_key[key]})
+        if claimed:  # the backlog figures changed without a move: cached pages must see it
+            generation.bump()
     return len(claimed)

@@ -54,5 +54,18 @@ def choices_for(viewer: Viewer) -> dict:
     }
 
 
+def cached_choices(viewer: Viewer, change) -> dict:
+    """`choices_for(viewer)`, cached under the key of the figures (`oversight.caching`): the
+    agencies, fields and levels it lists are edited only through their models, whose saves
+    bump the summary generation (oversight.invalidation)."""
+    from oversight.caching import cached
+
+    def make() -> dict:
+        return {name: list(rows) for name, rows in choices_for(viewer).items()}
+
+    scope = None if viewer.agency_ids is None else sorted(viewer.agency_ids)
+    return cached("choices", {"scope": scope}, make, change)
+
+
 def paginate(request: HttpRequest, rows, size: int = PAGE_SIZE) -> Page:
     return Paginator(rows, size).get_page(request.GET.get("page"))

@@ -9,19 +9,23 @@ agency's open dossiers and the due-soon list read dossiers, bounded by their ind
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from oversight import backlog, charts, lists
-from oversight.caching import cached
+from oversight.caching import TTL_SECONDS, cached, key_for, latest_change
 from oversight.choosing import encode, period_query
 from oversight.figures import handling_by, total
 from oversight.scope import oversight_required
-from oversight.views.common import choices_for, choose, paginate
+from oversight.views.common import cached_choices, choose, paginate
 
 DUE_SOON_SHOWN = 10
+PARTS = ("summary", "trend")  # the cached fragments: oversight/_dashboard_<part>.html
 
 
 def _single_agency(choice) -> int | None:
@@ -58,63 +62,92 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     judged = choice.period.judged_day(timezone.localdate(now))
     agency_id = _single_agency(choice)
+    change = latest_change()
     context = {
         "choice": choice,
         "period": choice.period,
         "form": choice.form,
         "filters": choice.filters,
-        "choices": choices_for(viewer),
+        "choices": cached_choices(viewer, change),
         "query": choice.query,
         "judged": judged,
         "agency_id": agency_id,
     }
     if judged is not None:
-        context.update(_figures(choice, judged, agency_id, now, viewer.sees_all))
+        context.update(_figures(choice, judged, agency_id, now, viewer.sees_all, change))
     return render(request, "oversight/dashboard.html", context)
 
 
-def _summary(choice, judged, sees_all: bool) -> dict:
-    """The figures read from the summary tables, cached under a key that changes with every
-    move (`oversight.caching`)."""
+def _summary(choice, judged, agency_id, live: bool, sees_all: bool, change) -> dict[str, str]:
+    """The figures read from the summary tables, rendered to HTML once and cached under a key
+    that changes with every change of the figures (`oversight.caching`): a hit costs one
+    cache read, not the grouped reads nor the rendering of a row per agency and field."""
     f, agencies = choice.filters, choice.agencies
 
-    def make() -> dict:
+    def make() -> dict[str, str]:
         by_agency = backlog.backlog_by("agency", judged, f, agencies)
-        return {
-            "by_agency": by_agency,
+        months = backlog.trend(judged, f, agencies)
+        context = {
+            "query": choice.query,
+            "by_agency": by_agency if agency_id is None else [],
             "by_field": backlog.backlog_by("field", judged, f, agencies),
             "by_level": backlog.backlog_by("level", judged, f, agencies) if sees_all else [],
             "whole": backlog.total_backlog(by_agency),
             "flows": total(handling_by("agency", choice.period, f, agencies)),
-            "months": backlog.trend(judged, f, agencies),
+            "months": months,
+            "trend_chart": _trend_chart(months),
         }
+        # render_to_string gives SafeStrings, which stay safe through the cache's pickling.
+        return {p: render_to_string(f"oversight/_dashboard_{p}.html", context) for p in PARTS}
 
     params = {
         "period": period_query(choice.period), "filters": f.query(), "sees_all": sees_all,
-        "agencies": None if agencies is None else sorted(agencies),
+        "agencies": None if agencies is None else sorted(agencies), "agency": agency_id,
+        "live": live,
     }  # fmt: skip
-    return cached("dashboard", params, make)
+    parts = cached("dashboard", params, make, change)
+    return {"top": parts["summary"], "trend": parts["trend"]}
 
 
-def _figures(choice, judged, agency_id, now, sees_all: bool) -> dict:
-    figures = dict(_summary(choice, judged, sees_all))
+def _figures(choice, judged, agency_id, now, sees_all: bool, change) -> dict:
     live = choice.period.end > now
-    figures.update(
-        trend_chart=_trend_chart(figures["months"]), live=live,
-        priority_fields=backlog.PRIORITY_FIELDS,
-    )  # fmt: skip
-    if agency_id is not None:
-        figures["by_agency"] = []
+    summary = _summary(choice, judged, agency_id, live, sees_all, change)
+    figures = {"live": live, "summary": summary}
     if live and agency_id is not None:
         figures["holders"] = backlog.holders(agency_id, now)
     if live:
-        rows = backlog.due_soon(choice.agencies, choice.filters, now).select_related(
-            "procedure", "processing_agency", "timing"
-        )
-        soon = list(rows[: DUE_SOON_SHOWN + 1])
-        figures["due_soon"] = soon[:DUE_SOON_SHOWN]
-        figures["more_due_soon"] = len(soon) > DUE_SOON_SHOWN
+        figures["due_soon"] = _due_soon(choice, now, change)
     return figures
+
+
+def _due_soon(choice, now, change) -> str:
+    """The due-soon table, rendered; cached while it is sure to be the same. The list changes
+    with a move or an overdue count (in the key, `oversight.caching`), or with time: when its
+    first dossier's overdue moment passes (it leaves), or when the horizon (now plus three
+    working days) passes the next overdue moment beyond it (one enters). A hit checks both
+    against the clock, so it reads only the calendar, not the dossiers."""
+    f, agencies = choice.filters, choice.agencies
+    params = {"filters": f.query(), "agencies": None if agencies is None else sorted(agencies)}
+    key = key_for("due-soon", params, change)
+    horizon = backlog.due_soon_horizon(now)
+    entry = cache.get(key)
+    if entry is not None and _still_valid(entry, now, horizon):
+        return entry["html"]
+    rows = backlog.first_due_soon(agencies, f, now, DUE_SOON_SHOWN, horizon)
+    context = {"rows": rows, "caption": _("Hồ sơ sắp đến hạn"), "table_id": "table-due-soon"}
+    entry = {
+        "html": render_to_string("oversight/_dossier_table.html", context),
+        "leaves": rows[0].timing.overdue_at if rows else None,
+        "enters": backlog.next_due_after(horizon),
+    }
+    cache.set(key, entry, TTL_SECONDS)
+    return entry["html"]
+
+
+def _still_valid(entry: dict, now, horizon) -> bool:
+    if entry["leaves"] is not None and entry["leaves"] < now:
+        return False
+    return entry["enters"] is None or entry["enters"] >= horizon
 
 
 def _holder(request) -> lists.Holder:

@@ -7,11 +7,15 @@ Overseers see every scope; leaders and heads see their own agency's index and th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from oversight.caching import cached, latest_change
 from oversight.choosing import encode, period_query
 from oversight.figures import level_names
 from oversight.indexing import IndexView, index_view, level_views, ranking
@@ -29,17 +33,24 @@ from service_index.drilldown import (
 def scope_of(viewer: Viewer, value: str | None) -> Scope:
     """ "province", "level:<group>" or "agency:<id>"; by default the province for overseers and
     the own agency for the others. A scope the viewer may not see is a 404."""
+    return _scope_maker(viewer, value)[1]()
+
+
+def _scope_maker(viewer: Viewer, value: str | None) -> tuple[str, Callable[[], Scope]]:
+    """The scope's query value, checked, and how to make the Scope (which reads the agencies
+    of a level or of the province: only a page not in the cache needs that)."""
     if not value:
         value = "province" if viewer.sees_all else f"agency:{next(iter(viewer.agency_ids))}"
     kind, _sep, code = value.partition(":")
     if kind == "agency":
-        return Scope.of_agency(viewer.agency_or_404(code))
+        agency = viewer.agency_or_404(code)
+        return f"agency:{agency.pk}", lambda: Scope.of_agency(agency)
     if not viewer.sees_all:
         raise Http404("scope not visible")
     if kind == "province":
-        return Scope.province()
+        return "province", Scope.province
     if kind == "level" and code in level_names():
-        return Scope.of_level(code)
+        return f"level:{code}", lambda: Scope.of_level(code)
     raise Http404("unknown scope")
 
 
@@ -65,19 +76,43 @@ def _scope_choices(viewer: Viewer) -> list[tuple[str, str]]:
     return found
 
 
+def _figures(make_scope: Callable[[], Scope], value: str, choice, query: str, change) -> str:
+    """The index (and, for the province, its levels) rendered to HTML once per cache key
+    (`oversight.caching`: it changes with every change of the figures), so a hit costs one
+    cache read instead of the index's reads and the rendering of every component."""
+
+    def make() -> str:
+        scope = make_scope()
+        view = index_view(scope, choice.period, change)
+        context = {
+            "choice": choice, "period": choice.period, "view": view,
+            "links": _links(view, query),
+            "levels": level_views(choice.period, change) if scope.kind == "province" else [],
+        }  # fmt: skip
+        return render_to_string("oversight/_index_figures.html", context)  # a SafeString
+
+    params = {"scope": value, "query": query, "choice": choice.query}
+    return cached("index-html", params, make, change)
+
+
 @require_safe
 @oversight_required
 def index(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer
     choice = choose(request)
-    scope = scope_of(viewer, request.GET.get("scope"))
-    view = index_view(scope, choice.period)
-    query = encode(period_query(choice.period), {"scope": scope_param(scope)})
+    value, make_scope = _scope_maker(viewer, request.GET.get("scope"))
+    query = encode(period_query(choice.period), {"scope": value})
+    change = latest_change()
+    scopes = cached(
+        "scope-choices",
+        {"scope": None if viewer.sees_all else sorted(viewer.agency_ids)},
+        lambda: _scope_choices(viewer),
+        change,
+    )  # edits of agencies and levels bump the generation (oversight.invalidation)
     context = {
-        "choice": choice, "period": choice.period, "form": choice.form, "scope": scope,
-        "scope_value": scope_param(scope), "scope_choices": _scope_choices(viewer),
-        "view": view, "links": _links(view, query), "query": query,
-        "levels": level_views(choice.period) if scope.kind == "province" else [],
+        "choice": choice, "period": choice.period, "form": choice.form,
+        "scope_value": value, "scope_choices": scopes,
+        "figures": _figures(make_scope, value, choice, query, change), "query": query,
     }  # fmt: skip
     return render(request, "oversight/index.html", context)
 

@@ -1,0 +1,133 @@
+"""The cached oversight pages are never stale: what the cache key sees (a move, a rating, the
+overdue job's count, an edit of an agency), the page shows at once, exactly as a page computed
+afresh would; and the bounded due-soon read returns what the plain query returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from oversight import backlog
+from oversight.choosing import Filters
+from stats.overdue import count_overdue
+from tests import factories, oversight_history
+from tests.html_tables import row, table
+from tests.signin import sign_in
+
+DEPARTMENT = "Sở thử nghiệm"
+TABLES = ("table-agencies", "table-fields", "table-levels", "table-trend")
+
+
+@pytest.fixture
+def history(province):
+    cache.clear()
+    return oversight_history.build(province)
+
+
+def _get(client, url: str) -> str:
+    """The page without its CSRF token (masked afresh on every response)."""
+    response = client.get(url)
+    assert response.status_code == 200, response.content[:500]
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+
+def _fresh(client, url: str) -> str:
+    cache.clear()
+    return _get(client, url)
+
+
+def _figures(page: str) -> list:
+    return [table(page, t) for t in TABLES]
+
+
+def test_the_overdue_job_shows_at_once_on_the_cached_dashboard(client, history):
+    quick = factories.procedure("Thủ tục nhanh", legal_time_amount=Decimal(1))
+    quick.agencies.set([history.department])
+    oversight_history.receive(history, quick, timezone.now() - dt.timedelta(days=12), 70)
+    sign_in(client, history.overseer)
+    before = _get(client, "/giam-sat/")
+    assert _get(client, "/giam-sat/") == before  # cached
+    assert count_overdue() >= 1  # the new dossier's overdue moment passed with no move
+    after = _get(client, "/giam-sat/")
+    overdue = int(row(after, "table-agencies", DEPARTMENT)[3])
+    assert overdue == int(row(before, "table-agencies", DEPARTMENT)[3]) + 1
+    assert _figures(after) == _figures(_fresh(client, "/giam-sat/"))
+
+
+def test_renaming_an_agency_shows_at_once(client, history):
+    sign_in(client, history.overseer)
+    url = "/giam-sat/?kind=month&year=2026&month=7"
+    _get(client, url)
+    history.department.name = "Sở đã đổi tên"
+    history.department.save()
+    page = _get(client, url)
+    assert row(page, "table-agencies", "Sở đã đổi tên")
+    assert DEPARTMENT not in page
+
+
+def test_cached_pages_equal_pages_computed_afresh(client, history):
+    sign_in(client, history.overseer)
+    for url in ("/giam-sat/?kind=month&year=2026&month=7", "/giam-sat/chi-so/?kind=year&year=2026"):
+        fresh = _fresh(client, url)
+        assert _get(client, url) == fresh
+    oversight_history.receive(history, history.b, timezone.now(), 71)  # a move: a new key
+    index = "/giam-sat/chi-so/?kind=year&year=2026"
+    moved = _get(client, index)
+    assert table(moved, "table-index") == table(_fresh(client, index), "table-index")
+
+
+def test_the_period_form_follows_the_query(client, history):
+    sign_in(client, history.overseer)
+    july = _get(client, "/giam-sat/?kind=month&year=2026&month=7")
+    june = _get(client, "/giam-sat/?kind=month&year=2026&month=6")
+    assert '<option value="7" selected>' in july and '<option value="6" selected>' in june
+    wrong = _get(client, "/giam-sat/?kind=custom&year=2026")
+    assert "Chọn cả ngày bắt đầu và ngày kết thúc." in wrong
+    assert "Chọn cả ngày bắt đầu và ngày kết thúc." not in _get(client, "/giam-sat/")
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 200])
+def test_first_due_soon_is_the_head_of_due_soon(history, monkeypatch, chunk):
+    quick = factories.procedure("Thủ tục nhanh", legal_time_amount=Decimal(1))
+    quick.agencies.set([history.department, history.other])
+    now = timezone.now()
+    for n in range(4):
+        oversight_history.receive(history, quick, now - dt.timedelta(minutes=n), 80 + n)
+    monkeypatch.setattr(backlog, "DUE_SOON_CHUNK", chunk)
+    for agencies in (None, [history.department.pk], [history.other.pk]):
+        expected = list(backlog.due_soon(agencies, Filters(), now))
+        for limit in (1, 3, 11):
+            found = backlog.first_due_soon(agencies, Filters(), now, limit)
+            assert found == expected[:limit]
+    assert backlog.first_due_soon(None, Filters(), now, 11)  # the list is not empty
+
+
+def test_the_cached_due_soon_table_expires_when_time_changes_the_list(client, history):
+    """A dossier leaves the list when its overdue moment passes, and one enters when the
+    horizon passes the next overdue moment beyond it: a cached table is used only before
+    both, checked against the clock on every hit."""
+    from oversight.views.dashboard import _still_valid
+
+    quick = factories.procedure("Thủ tục nhanh", legal_time_amount=Decimal(1))
+    quick.agencies.set([history.department])
+    now = timezone.now()
+    first = oversight_history.receive(history, quick, now, 90)
+    timing = first.timing
+    timing.refresh_from_db()
+    horizon = backlog.due_soon_horizon(now)
+    assert now <= timing.overdue_at < horizon  # on the list now
+    entry = {"html": "", "leaves": timing.overdue_at, "enters": None}
+    assert _still_valid(entry, now, horizon)
+    later = timing.overdue_at + dt.timedelta(seconds=1)
+    assert not _still_valid(entry, later, backlog.due_soon_horizon(later))  # it left
+    entry = {"html": "", "leaves": None, "enters": horizon + dt.timedelta(minutes=1)}
+    assert _still_valid(entry, now, horizon)
+    assert not _still_valid(entry, now, horizon + dt.timedelta(minutes=2))  # one entered
+    # On the page: the new dossier is listed.
+    sign_in(client, history.overseer)
+    assert first.code in table(_get(client, "/giam-sat/"), "table-due-soon")[1][0]

@@ -37,7 +37,7 @@ from django.utils import timezone
 from dossiers.models import Dossier, Pause
 from dossiers.services.core import legal_unit, work_calendar
 from org.models import Agency
-from stats import judging, worktime
+from stats import generation, judging, worktime
 from stats.counting import add
 from stats.models import DossierCount, DossierTiming, OfficialCount, counter_names
 from stats.recording import ACTS
@@ -89,6 +89,8 @@ def rebuild(now: dt.datetime | None = None) -> Report:
                     add(model, key, counts)
         report.dossier_rows = DossierCount.objects.count()
         report.official_rows = OfficialCount.objects.count()
+        # Commits with the new rows: pages cached under the old generation are never read again.
+        generation.bump()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE " + ", ".join(m._meta.db_table for m in TABLES))

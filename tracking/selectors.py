@@ -19,14 +19,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import connection, models
+from django.db import connection
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 
 from dossiers.lifecycle import OPEN, Move, Status
 from dossiers.models import Applicant, Dossier, Event, StepRun
-from dossiers.models.work import Timeliness
 from motcua.text import unaccent
+from tracking import texts
 
 CODE_MAX_LENGTH = Dossier._meta.get_field("code").max_length
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9.\-/_]*")
@@ -175,23 +174,30 @@ def is_plausible_code(code: str) -> bool:
     return 0 < len(code) <= CODE_MAX_LENGTH and _CODE.fullmatch(code) is not None
 
 
-def _display(choices: type[models.TextChoices], value: str) -> str:
-    """What `Model.get_FOO_display()` shows for a raw value."""
-    return str(dict(choices.choices).get(value, value))
-
-
-def _step_stage(row: tuple) -> Stage:
-    _id, arrived_at, finished_at, timeliness, position, name, unit, agency = row
-    progress = _("Đang xử lý") if finished_at is None else _display(Timeliness, timeliness)
+def _step_stage(row: tuple, t: dict[str, str], timeliness: dict[str, str]) -> Stage:
+    _id, arrived_at, finished_at, done, position, name, unit, agency = row
+    # Once finished, what `get_timeliness_display()` shows.
+    progress = t["Đang xử lý"] if finished_at is None else timeliness.get(done, done)
     return Stage(
-        at=_aware(arrived_at), label=_("Bước %(n)s: %(name)s") % {"n": position, "name": name},
+        at=_aware(arrived_at), label=t["Bước %(n)s: %(name)s"] % {"n": position, "name": name},
         place=f"{unit} · {agency}", until=_aware(finished_at), progress=progress, is_step=True,
     )  # fmt: skip
 
 
-def _event_stage(row: tuple) -> Stage:
+def _event_stage(row: tuple, moves: dict[str, str]) -> Stage:
     action, at = row
-    return Stage(at=_aware(at), label=str(PUBLIC_ACTIONS[action].label))
+    return Stage(at=_aware(at), label=moves[PUBLIC_ACTIONS[action]])
+
+
+def _timeline(dossier_id: int) -> tuple[list[Stage], list[tuple]]:
+    """The public moves and the step runs, in order; and the step runs' rows."""
+    t, moves, timeliness = texts.texts(), texts.moves(), texts.timeliness()
+    runs = STEP_ROWS.rows(dossier_id)
+    stages = [_event_stage(e, moves) for e in EVENT_ROWS.rows(dossier_id)]
+    stages += [_step_stage(r, t, timeliness) for r in runs]
+    # Chronological; at the same moment the move comes before the step it opens.
+    stages.sort(key=lambda s: (s.at, s.is_step))
+    return stages, runs
 
 
 def public_dossier(code: str) -> PublicDossier | None:
@@ -203,15 +209,13 @@ def public_dossier(code: str) -> PublicDossier | None:
         return None
     (pk, code, status, submitted, received, due, returned, current_id, *names) = found[0]
     procedure, procedure_code, receiving, processing, applicant = names
-    runs = STEP_ROWS.rows(pk)
-    stages = [_event_stage(e) for e in EVENT_ROWS.rows(pk)] + [_step_stage(r) for r in runs]
-    # Chronological; at the same moment the move comes before the step it opens.
-    stages.sort(key=lambda s: (s.at, s.is_step))
+    stages, runs = _timeline(pk)
     current = next((r for r in runs if r[0] == current_id and r[2] is None), None)
     return PublicDossier(
         code=code, applicant=Applicant(name=applicant).masked_name(), procedure=procedure,
         procedure_code=procedure_code, receiving_agency=receiving, processing_agency=processing,
-        status=status, status_label=_display(Status, status), submitted_at=_aware(submitted),
-        received_at=_aware(received), due_at=_aware(due), returned_at=_aware(returned),
-        current=_step_stage(current) if current else None, timeline=stages,
+        status=status, status_label=texts.statuses().get(status, status),
+        submitted_at=_aware(submitted), received_at=_aware(received), due_at=_aware(due),
+        returned_at=_aware(returned),
+        current=_step_stage(current, texts.texts(), {}) if current else None, timeline=stages,
     )  # fmt: skip

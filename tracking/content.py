@@ -20,7 +20,7 @@ from html import escape as esc
 
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone
 
 from tracking import texts
 from tracking.selectors import PublicDossier, Stage
@@ -28,12 +28,12 @@ from tracking.selectors import PublicDossier, Stage
 DATE_FORMAT = "%H:%M %d/%m/%Y"  # the template's "H:i d/m/Y"
 
 
-def _date(value: dt.datetime) -> str:
-    return localtime(value).strftime(DATE_FORMAT)
+def _date(value: dt.datetime, zone: dt.tzinfo) -> str:
+    return value.astimezone(zone).strftime(DATE_FORMAT)
 
 
-def _time(value: dt.datetime) -> str:
-    local = localtime(value)
+def _time(value: dt.datetime, zone: dt.tzinfo) -> str:
+    local = value.astimezone(zone)
     return f'<time datetime="{local.isoformat()}">{local.strftime(DATE_FORMAT)}</time>'
 
 
@@ -60,7 +60,8 @@ def main(code: str, *, dossier: PublicDossier | None, looked_up: bool, limited: 
             "nhận hồ sơ và hẹn trả kết quả."
         ] % {"code": esc(code)}))  # fmt: skip
     elif dossier:
-        parts += [_facts(t, dossier), _timeline(t, dossier)]
+        zone = get_current_timezone()  # what the `date` filter converts to
+        parts += [_facts(t, dossier, zone), _timeline(t, dossier, zone)]
     return mark_safe("\n".join(parts))
 
 
@@ -82,10 +83,10 @@ def _notice(t: dict[str, str], kind: str, heading: str, text: str) -> str:
     return f'<div class="{kind}" role="alert">\n  <h2>{t[heading]}</h2>\n  <p>{text}</p>\n</div>'
 
 
-def _state(t: dict[str, str], d: PublicDossier) -> str:
+def _state(t: dict[str, str], d: PublicDossier, zone: dt.tzinfo) -> str:
     more = ""
     if d.is_returned:
-        more = " · " + t["đã trả kết quả lúc %(at)s"] % {"at": _date(d.returned_at)}
+        more = " · " + t["đã trả kết quả lúc %(at)s"] % {"at": _date(d.returned_at, zone)}
     elif d.result_ready:
         more = " · " + t["kết quả đã sẵn sàng để trả"]
     ready = " ready" if d.result_ready else ""
@@ -100,7 +101,7 @@ def _where(d: PublicDossier) -> str:
     return d.processing_agency if d.is_open else "—"
 
 
-def _facts(t: dict[str, str], d: PublicDossier) -> str:
+def _facts(t: dict[str, str], d: PublicDossier, zone: dt.tzinfo) -> str:
     rows = [
         ("Người nộp", esc(d.applicant)),
         ("Thủ tục", f'{esc(d.procedure)} <span class="meta">{esc(d.procedure_code)}</span>'),
@@ -108,22 +109,22 @@ def _facts(t: dict[str, str], d: PublicDossier) -> str:
         ("Cơ quan giải quyết", esc(d.processing_agency)),
     ]
     if d.submitted_at:
-        rows.append(("Nộp trực tuyến lúc", _time(d.submitted_at)))
+        rows.append(("Nộp trực tuyến lúc", _time(d.submitted_at, zone)))
     rows += [
-        ("Tiếp nhận lúc", _time(d.received_at) if d.received_at else t["Chưa tiếp nhận"]),
-        ("Hẹn trả kết quả", _time(d.due_at) if d.due_at else "—"),
+        ("Tiếp nhận lúc", _time(d.received_at, zone) if d.received_at else t["Chưa tiếp nhận"]),
+        ("Hẹn trả kết quả", _time(d.due_at, zone) if d.due_at else "—"),
         ("Đang ở", esc(_where(d))),
         ("Kết quả", t["Đã có kết quả"] if d.result_ready else t["Chưa có kết quả"]),
     ]
     facts = "\n".join(f"    <dt>{t[label]}</dt><dd>{value}</dd>" for label, value in rows)
     return (
         '<section aria-labelledby="dossier-h">\n  <h2 id="dossier-h">'
-        f"{t['Hồ sơ %(code)s'] % {'code': esc(d.code)}}</h2>\n  {_state(t, d)}\n"
+        f"{t['Hồ sơ %(code)s'] % {'code': esc(d.code)}}</h2>\n  {_state(t, d, zone)}\n"
         f'  <dl class="facts">\n{facts}\n  </dl>\n</section>'
     )
 
 
-def _stage(t: dict[str, str], stage: Stage) -> str:
+def _stage(t: dict[str, str], stage: Stage, zone: dt.tzinfo) -> str:
     kind = "step" if stage.is_step else "move"
     if stage.is_step and not stage.until:
         kind += " open"
@@ -132,17 +133,19 @@ def _stage(t: dict[str, str], stage: Stage) -> str:
     if stage.is_step:
         until = ""
         if stage.until:
-            until = t["xong lúc %(at)s"] % {"at": _date(stage.until)} + " · "
+            until = t["xong lúc %(at)s"] % {"at": _date(stage.until, zone)} + " · "
         progress = f'<span class="meta">{until}{esc(stage.progress)}</span>'
     return (
-        f'    <li class="{kind}">\n      {_time(stage.at)}\n'
+        f'    <li class="{kind}">\n      {_time(stage.at, zone)}\n'
         f'      <span class="what">{esc(stage.label)}</span>\n      {place}\n'
         f"      {progress}\n    </li>"
     )
 
 
-def _timeline(t: dict[str, str], d: PublicDossier) -> str:
-    items = [_stage(t, s) for s in d.timeline] or [f"    <li>{t['Chưa có bước xử lý nào.']}</li>"]
+def _timeline(t: dict[str, str], d: PublicDossier, zone: dt.tzinfo) -> str:
+    items = [_stage(t, s, zone) for s in d.timeline] or [
+        f"    <li>{t['Chưa có bước xử lý nào.']}</li>"
+    ]
     note = t[
         "Trang này chỉ hiển thị thông tin công khai; tên người nộp được che bớt. Người nộp "
         "đăng nhập để xem đầy đủ hồ sơ và tải kết quả."

@@ -16,11 +16,14 @@ in the current time zone, as the `date` filter shows them.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from html import escape as esc
 
-from django.urls import reverse
+from django.core.signals import setting_changed
+from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone
+from django.utils.translation import get_language
 
 from tracking import texts
 from tracking.selectors import PublicDossier, Stage
@@ -66,17 +69,37 @@ def main(code: str, *, dossier: PublicDossier | None, looked_up: bool, limited: 
 
 
 def _form(t: dict[str, str], code: str) -> str:
-    return (
+    before, after = _form_around_code(get_language(), get_script_prefix())
+    return f"{before}{esc(code)}{after}"
+
+
+@cache
+def _form_around_code(language: str, script_prefix: str) -> tuple[str, str]:
+    """The search form, the same for every request but for the code typed: built once per
+    language (and prefix of the site's addresses, on which `reverse` depends)."""
+    t = texts.texts()
+    before = (
         f'<h1>{t["Tra cứu hồ sơ"]}</h1>\n<form class="search tracking-form" '
         f'action="{reverse("tracking:track")}" method="get" role="search">\n'
         f'  <label for="ma">{t["Mã hồ sơ (ghi trên giấy tiếp nhận)"]}</label>\n'
-        f'  <div class="row"><input id="ma" name="ma" type="text" value="{esc(code)}" '
-        'maxlength="100" autocomplete="off" autocapitalize="characters" spellcheck="false" '
+        '  <div class="row"><input id="ma" name="ma" type="text" value="'
+    )
+    after = (
+        '" maxlength="100" autocomplete="off" autocapitalize="characters" spellcheck="false" '
         'inputmode="text" aria-describedby="ma-help">\n'
         f'  <button type="submit">{t["Tra cứu"]}</button></div>\n  <p id="ma-help" class="note">'
         f"{t['Có thể gõ chữ hoa hay chữ thường, có dấu hay không dấu; khoảng trắng được bỏ qua.']}"
         "</p>\n</form>"
     )
+    return before, after
+
+
+def _forget(**_kwargs: object) -> None:
+    """Settings changed (tests): the URLs may differ now."""
+    _form_around_code.cache_clear()
+
+
+setting_changed.connect(_forget, dispatch_uid="tracking.content.forget")
 
 
 def _notice(t: dict[str, str], kind: str, heading: str, text: str) -> str:

@@ -5,8 +5,8 @@ stranger may see: the procedure, agencies, units and dates, the applicant's name
 (`Applicant.masked_name`), never the ID number, phone, email, address, files, notes or officials'
 names. A refusal is shown as "has a result" like an approval: its content is for the applicant.
 
-Three queries for a found dossier (the dossier with its procedure, agencies and applicant's
-name; its step runs; its public events), one for an unknown code; the page is benchmarked, so
+Two queries for a found dossier (the dossier with its procedure, agencies and applicant's
+name; its step runs and public events), one for an unknown code; the page is benchmarked, so
 each query is compiled by the ORM once per process and then run with new values (`Prepared`):
 compiling costs about ten times what SQLite takes to answer these indexed reads. The rows are
 read fresh at every request: a move shows at once.
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import CharField, DateTimeField, IntegerField, QuerySet, Value
 
 from dossiers.lifecycle import OPEN, Move, Status
 from dossiers.models import Applicant, Dossier, Event, StepRun
@@ -96,22 +96,25 @@ class Prepared:
 DOSSIER_ROW = Prepared(
     lambda code: Dossier.objects.filter(code=code).values_list(*_DOSSIER_FIELDS), CODE_MARK
 )
-STEP_ROWS = Prepared(
-    lambda dossier_id: (
-        StepRun.objects.filter(dossier_id=dossier_id)
-        .order_by("arrived_at", "id")
-        .values_list(*_STEP_FIELDS)
-    ),
-    ID_MARK,
-)
-EVENT_ROWS = Prepared(
-    lambda dossier_id: (
-        Event.objects.filter(dossier_id=dossier_id, action__in=list(PUBLIC_ACTIONS))
-        .order_by("seq")
-        .values_list("action", "at")
-    ),
-    ID_MARK,
-)
+
+
+def _timeline_query(dossier_id: int) -> QuerySet:
+    """The step runs and the public events of a dossier in one query (UNION ALL), each row
+    (kind, order, at, finished_at, timeliness or action, step position, step, unit, agency):
+    kind 0 for an event (ordered by its sequence number), 1 for a step run (by its id)."""
+    steps = StepRun.objects.filter(dossier_id=dossier_id).order_by().values_list(
+        Value(1, IntegerField()), "id", "arrived_at", "finished_at", "timeliness",
+        "step__position", "step__name", "unit__name", "agency__name",
+    )  # fmt: skip
+    events = Event.objects.filter(dossier_id=dossier_id, action__in=list(PUBLIC_ACTIONS))
+    events = events.order_by().values_list(
+        Value(0, IntegerField()), "seq", "at", Value(None, DateTimeField()), "action",
+        Value(None, IntegerField()), *[Value(None, CharField())] * 3,
+    )  # fmt: skip
+    return steps.union(events, all=True)
+
+
+TIMELINE_ROWS = Prepared(_timeline_query, ID_MARK)
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -175,7 +178,7 @@ def is_plausible_code(code: str) -> bool:
 
 
 def _step_stage(row: tuple, t: dict[str, str], timeliness: dict[str, str]) -> Stage:
-    _id, arrived_at, finished_at, done, position, name, unit, agency = row
+    _kind, _id, arrived_at, finished_at, done, position, name, unit, agency = row
     # Once finished, what `get_timeliness_display()` shows.
     progress = t["Đang xử lý"] if finished_at is None else timeliness.get(done, done)
     return Stage(
@@ -184,20 +187,16 @@ def _step_stage(row: tuple, t: dict[str, str], timeliness: dict[str, str]) -> St
     )  # fmt: skip
 
 
-def _event_stage(row: tuple, moves: dict[str, str]) -> Stage:
-    action, at = row
-    return Stage(at=_aware(at), label=moves[PUBLIC_ACTIONS[action]])
-
-
-def _timeline(dossier_id: int) -> tuple[list[Stage], list[tuple]]:
-    """The public moves and the step runs, in order; and the step runs' rows."""
-    t, moves, timeliness = texts.texts(), texts.moves(), texts.timeliness()
-    runs = STEP_ROWS.rows(dossier_id)
-    stages = [_event_stage(e, moves) for e in EVENT_ROWS.rows(dossier_id)]
-    stages += [_step_stage(r, t, timeliness) for r in runs]
-    # Chronological; at the same moment the move comes before the step it opens.
-    stages.sort(key=lambda s: (s.at, s.is_step))
-    return stages, runs
+def _stages(rows: list[tuple]) -> list[Stage]:
+    """Chronological; at the same moment the move comes before the step it opens; moves in
+    the order they were recorded, step runs in the order they were created."""
+    tables = texts.tables()
+    rows.sort(key=lambda row: (row[2], row[0], row[1]))
+    return [
+        _step_stage(row, tables.texts, tables.timeliness) if row[0] else
+        Stage(at=_aware(row[2]), label=tables.moves[PUBLIC_ACTIONS[row[4]]])
+        for row in rows
+    ]  # fmt: skip
 
 
 def public_dossier(code: str) -> PublicDossier | None:
@@ -209,13 +208,15 @@ def public_dossier(code: str) -> PublicDossier | None:
         return None
     (pk, code, status, submitted, received, due, returned, current_id, *names) = found[0]
     procedure, procedure_code, receiving, processing, applicant = names
-    stages, runs = _timeline(pk)
-    current = next((r for r in runs if r[0] == current_id and r[2] is None), None)
+    rows = TIMELINE_ROWS.rows(pk)
+    current = next((r for r in rows if r[0] and r[1] == current_id and r[3] is None), None)
+    tables = texts.tables()
     return PublicDossier(
         code=code, applicant=Applicant(name=applicant).masked_name(), procedure=procedure,
         procedure_code=procedure_code, receiving_agency=receiving, processing_agency=processing,
-        status=status, status_label=texts.statuses().get(status, status),
+        status=status, status_label=tables.statuses.get(status, status),
         submitted_at=_aware(submitted), received_at=_aware(received), due_at=_aware(due),
         returned_at=_aware(returned),
-        current=_step_stage(current, texts.texts(), {}) if current else None, timeline=stages,
+        current=_step_stage(current, tables.texts, {}) if current else None,
+        timeline=_stages(rows),
     )  # fmt: skip

@@ -9,6 +9,7 @@ The msgids are the ones the page's template used, so the catalogue needs no chan
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 from django.core.signals import setting_changed
@@ -49,22 +50,30 @@ MESSAGES = (
 )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Tables:
+    texts: dict[str, str]
+    moves: dict[str, str]
+    statuses: dict[str, str]
+    timeliness: dict[str, str]
+
+
+def tables() -> Tables:
+    """All the tables of the active language (one look-up of the language)."""
+    return _tables(get_language())
+
+
+@cache
+def _tables(language: str) -> Tables:
+    return Tables(
+        _table(language), _choices(language, Move), _choices(language, Status),
+        _choices(language, Timeliness),
+    )  # fmt: skip
+
+
 def texts() -> dict[str, str]:
     """msgid -> its translation in the active language."""
     return _table(get_language())
-
-
-def moves() -> dict[str, str]:
-    """Move value -> its label in the active language."""
-    return _choices(get_language(), Move)
-
-
-def statuses() -> dict[str, str]:
-    return _choices(get_language(), Status)
-
-
-def timeliness() -> dict[str, str]:
-    return _choices(get_language(), Timeliness)
 
 
 @cache
@@ -78,6 +87,7 @@ def _choices(language: str, choices: type) -> dict[str, str]:
 
 
 def _forget(**_kwargs: object) -> None:
+    _tables.cache_clear()
     _table.cache_clear()
     _choices.cache_clear()
 

@@ -405,11 +405,20 @@ def test_a_move_shows_at_once(client, province, received, django_assert_num_quer
     )
 
 
+@pytest.fixture
+def _back_to_vietnamese():
+    """A request in English leaves English active in this thread; later fixtures name their
+    units with `gettext`, so give them back the default language."""
+    yield
+    translation.deactivate()
+
+
 def _without_tokens(html: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "TOKEN", html)
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.usefixtures("_back_to_vietnamese")
 def test_the_page_frame_is_the_template_rendered_for_this_request(client, returned, language):
     """Anonymous visitors get base.html rendered once per language and filled in
     (tracking/shell.py); a visitor with a session gets the template rendered: same page."""
@@ -427,6 +436,7 @@ def test_the_page_frame_is_the_template_rendered_for_this_request(client, return
     assert len(token) == 64 and framed.cookies["csrftoken"].value  # the form can be posted
 
 
+@pytest.mark.usefixtures("_back_to_vietnamese")
 def test_the_language_button_of_the_page_works(client, returned):
     """The token filled into the frame is accepted by the language switch (CSRF enforced)."""
     from django.test import Client

@@ -53,10 +53,13 @@ SUPPLEMENT_REASON = "Thiếu bản vẽ có dấu giáp lai"
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with no lookups counted."""
+    """Each test starts with no lookups counted. A request in English leaves English active in
+    this thread, and the next test's fixtures name their units with `gettext`: the default
+    language is given back after each test."""
     cache.clear()
     yield
     cache.clear()
+    translation.deactivate()
 
 
 def _name_officials(province) -> None:
@@ -405,20 +408,11 @@ def test_a_move_shows_at_once(client, province, received, django_assert_num_quer
     )
 
 
-@pytest.fixture
-def _back_to_vietnamese():
-    """A request in English leaves English active in this thread; later fixtures name their
-    units with `gettext`, so give them back the default language."""
-    yield
-    translation.deactivate()
-
-
 def _without_tokens(html: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "TOKEN", html)
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
-@pytest.mark.usefixtures("_back_to_vietnamese")
 def test_the_page_frame_is_the_template_rendered_for_this_request(client, returned, language):
     """Anonymous visitors get base.html rendered once per language and filled in
     (tracking/shell.py); a visitor with a session gets the template rendered: same page."""
@@ -436,7 +430,6 @@ def test_the_page_frame_is_the_template_rendered_for_this_request(client, return
     assert len(token) == 64 and framed.cookies["csrftoken"].value  # the form can be posted
 
 
-@pytest.mark.usefixtures("_back_to_vietnamese")
 def test_the_language_button_of_the_page_works(client, returned):
     """The token filled into the frame is accepted by the language switch (CSRF enforced)."""
     from django.test import Client

@@ -53,10 +53,13 @@ SUPPLEMENT_REASON = "Thiếu bản vẽ có dấu giáp lai"
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with no lookups counted."""
+    """Each test starts with no lookups counted. A request in English leaves English active in
+    this thread, and the next test's fixtures name their units with `gettext`: the default
+    language is given back after each test."""
     cache.clear()
     yield
     cache.clear()
+    translation.deactivate()
 
 
 def _name_officials(province) -> None:
@@ -387,3 +390,64 @@ def test_tracking_by_keyboard_without_javascript_at_360_px(live_server, province
         page.screenshot(path=str(ARTIFACTS / "tracking-360.png"), full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         browser.close()
+
+
+# ---------------------------------------------------------------- fast paths stay right
+
+
+def test_a_move_shows_at_once(client, province, received, django_assert_num_queries):
+    """Nothing of a dossier is kept between requests: the next lookup after a move shows it."""
+    before = _text(_page(client, received.code))
+    assert "Đang ở Bước 1: Tiếp nhận" in before
+    hand_over_step(actor=actor(province.officer), dossier=received, at=local(2026, 11, 2, 10, 0))
+    with django_assert_num_queries(2):  # the dossier; its step runs and public events
+        after = _page(client, received.code)
+    assert "Đang ở Bước 2: Thẩm định · Phòng chuyên môn · Sở thử nghiệm" in _text(after)
+    assert _timeline(after)[-1].endswith(
+        "Bước 2: Thẩm định Phòng chuyên môn · Sở thử nghiệm Đang xử lý"
+    )
+
+
+def _without_tokens(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "TOKEN", html)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_page_frame_is_the_template_rendered_for_this_request(client, returned, language):
+    """Anonymous visitors get base.html rendered once per language and filled in
+    (tracking/shell.py); a visitor with a session gets the template rendered: same page."""
+    client.cookies["django_language"] = language
+    typed = f" {returned.code.lower()} "
+    framed = _page(client, typed)
+    assert "sessionid" not in client.cookies
+    client.cookies["sessionid"] = "no-such-session"
+    rendered = _page(client, typed)
+    assert framed.status_code == rendered.status_code == 200
+    assert _without_tokens(framed.content.decode()) == _without_tokens(rendered.content.decode())
+    html = framed.content.decode()
+    assert f'name="next" value="/tra-cuu/?ma=+{returned.code.lower()}+"' in html
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    assert len(token) == 64 and framed.cookies["csrftoken"].value  # the form can be posted
+
+
+def test_the_language_button_of_the_page_works(client, returned):
+    """The token filled into the frame is accepted by the language switch (CSRF enforced)."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    html = browser.get(URL, {"ma": returned.code}).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    response = browser.post(
+        "/i18n/setlang/",
+        {"csrfmiddlewaretoken": token, "language": "en", "next": tracking_path(returned.code)},
+    )
+    assert response.status_code == 302
+    assert f"Dossier {returned.code}" in _text(browser.get(tracking_path(returned.code)))
+
+
+def test_the_frame_follows_a_settings_change(client, received, settings):
+    """The frame is rendered again when settings change (e.g. where static files live)."""
+    _page(client, received.code)
+    settings.STATIC_URL = "/tinh/"
+    html = _page(client, received.code).content.decode()
+    assert 'href="/tinh/' in html and 'href="/static/' not in html

@@ -36,17 +36,28 @@ def _key(address: str, window: int) -> str:
     return f"tracking:lookups:{digest}:{window}"
 
 
+def _incr(key: str) -> int:
+    """One cache operation for all but the first lookup of a window (`incr` fails on a new
+    key, and then `add` creates it; if another request created it meanwhile, `incr` again)."""
+    try:
+        return cache.incr(key)
+    except ValueError:  # no count yet in this window
+        pass
+    if cache.add(key, 1, timeout=WINDOW_SECONDS * 2):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=WINDOW_SECONDS * 2)
+        return 1
+
+
 def count_lookup(address: str, now: float | None = None) -> Verdict:
     """Count one lookup from `address`; allowed while within the limit of this minute."""
     now = time.time() if now is None else now
     window = int(now // WINDOW_SECONDS)
     key = _key(address, window)
-    cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=WINDOW_SECONDS * 2)
-        count = 1
+    count = _incr(key)
     limit = settings.MOTCUA["TRACKING_LOOKUPS_PER_MINUTE"]
     retry_after = max(1, (window + 1) * WINDOW_SECONDS - int(now))
     return Verdict(allowed=count <= limit, retry_after=retry_after)

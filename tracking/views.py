@@ -1,17 +1,14 @@
 """The public tracking page (P5): `/tra-cuu/?ma=<code>`, no sign-in. Thin: parse, limit, read,
-render."""
+render (the content by `tracking.content`, the page around it by `tracking.shell`)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from tracking import throttle
-from tracking.selectors import normalise_code, public_dossier
-
-TEMPLATE = "tracking/track.html"
+from tracking import content, shell, throttle
+from tracking.selectors import PublicDossier, normalise_code, public_dossier
 
 
 @never_cache
@@ -20,19 +17,23 @@ def track(request: HttpRequest) -> HttpResponse:
     """The form alone without a code; with one, the dossier (200), "not found" (404) or "too
     many lookups" (429). Private and not cached: the page is about one person's dossier."""
     code = normalise_code(request.GET.get("ma", ""))[:100]
-    context: dict = {"code": code, "looked_up": bool(code)}
     if not code:
-        return _page(request, context)
+        return _page(request, code)
     verdict = throttle.count_lookup(throttle.client_address(request))
     if not verdict.allowed:
-        response = _page(request, {**context, "limited": True}, status=429)
+        response = _page(request, code, limited=True, status=429)
         response["Retry-After"] = str(verdict.retry_after)
         return response
     dossier = public_dossier(code)
-    return _page(request, {**context, "dossier": dossier}, status=200 if dossier else 404)
+    return _page(request, code, dossier=dossier, status=200 if dossier else 404)
 
 
-def _page(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
-    response = render(request, TEMPLATE, context, status=status)
+def _page(
+    request: HttpRequest, code: str, *, dossier: PublicDossier | None = None,
+    limited: bool = False, status: int = 200,
+) -> HttpResponse:  # fmt: skip
+    main = content.main(code, dossier=dossier, looked_up=bool(code), limited=limited)
+    html = shell.render(request, content.title(dossier), main)
+    response = HttpResponse(html, status=status)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -83,6 +83,17 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in English leaves English active in this thread; the next test's fixtures
+    would then name things in English (`gettext`). Every test starts in the default language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _collected_static(tmp_path_factory):
     """Pages render with the production static storage (hashed names from a manifest), so the

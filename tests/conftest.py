@@ -84,6 +84,18 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """The cache is per process and outlives each test's database, which is rolled back: on
+    SQLite the next test reuses the same row ids, so a page cached under "latest event 12" by
+    one test would be served to the next. Every test starts with an empty cache."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """A request in English leaves English active in this thread; the next test's fixtures
     would then name things in English (`gettext`). Every test starts in the default language."""

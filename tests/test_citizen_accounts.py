@@ -9,7 +9,6 @@ import re
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core import mail
-from django.core.cache import cache
 from django.test import RequestFactory
 
 from citizens import businesses, limits, services
@@ -27,14 +26,6 @@ SIGN_IN = "/tai-khoan/dang-nhap/"
 SIGN_UP = "/tai-khoan/dang-ky/"
 RESET = "/tai-khoan/quen-mat-khau/"
 WRONG = "Thư điện tử hoặc mật khẩu không đúng."
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    """The form limits live in the cache, which outlives a test."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def sign_up(

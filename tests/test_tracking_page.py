@@ -12,7 +12,6 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from django.utils.translation import gettext
@@ -49,17 +48,6 @@ OFFICIALS = {  # persona -> a name that must never reach the public page
     "leader": ("Hoàng", "Minh Đức"),
 }
 SUPPLEMENT_REASON = "Thiếu bản vẽ có dấu giáp lai"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Each test starts with no lookups counted. A request in English leaves English active in
-    this thread, and the next test's fixtures name their units with `gettext`: the default
-    language is given back after each test."""
-    cache.clear()
-    yield
-    cache.clear()
-    translation.deactivate()
 
 
 def _name_officials(province) -> None:

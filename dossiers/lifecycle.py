@@ -119,6 +119,8 @@ CLOCK_STOPPED = frozenset({S.AWAITING_SUPPLEMENT, S.AWAITING_PAYMENT})
 # Statuses of a dossier still waiting on the administration or the applicant.
 OPEN = frozenset({S.SUBMITTED, S.RECEIVED, S.PROCESSING, S.AWAITING_SUPPLEMENT,
                   S.AWAITING_PAYMENT})  # fmt: skip
+# Statuses of a dossier the receiving agency still holds: open, or with a result to hand back.
+HELD = OPEN | {S.RESULT_READY}
 FINAL = frozenset({S.NOT_RECEIVED, S.WITHDRAWN, S.STOPPED, S.RETURNED})
 
 

@@ -245,8 +245,8 @@ def test_rows_in_english_keep_their_marks_in_words(office):
 def test_agency_tabs_are_served_by_the_open_dossier_index(office, key):
     """The filter of a head's agency-wide tab fits the partial index (agency, due moment, open
     statuses). Tiny test tables would be scanned, so scans are switched off, and the other
-    partial index (due moment alone, for the warning job) is dropped inside the test's
-    transaction, to see that this one fits the query."""
+    partial indexes (due moment alone, for the warning job; the counter's held dossiers) are
+    dropped inside the test's transaction, to see that this one fits the query."""
     from backoffice.views.queues import TABS, Viewer
     from dossiers.deadlines import warning_horizon
 
@@ -256,6 +256,7 @@ def test_agency_tabs_are_served_by_the_open_dossier_index(office, key):
     query = Dossier.objects.filter(tab.where(viewer)).order_by("due_at").values("pk")
     with connection.cursor() as cursor:
         cursor.execute("DROP INDEX dossier_open_due")
+        cursor.execute("DROP INDEX dossier_held_by_receiver")
         cursor.execute("ANALYZE dossiers_dossier")
         cursor.execute("SET enable_seqscan = off")
     try:
@@ -337,3 +338,47 @@ def test_queue_page_in_a_browser_fits_a_phone(live_server, office, settings):
         page.wait_for_url("**tab=qua-han*")
         assert codes(page.content()) == [office.late.code]
         browser.close()
+
+
+def _plain_receiver_index() -> str:
+    """The foreign key's own index on receiving_agency (named by Django with a hash)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'dossiers_dossier' "
+            "AND indexdef LIKE %s",
+            ["%(receiving_agency_id)"],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.parametrize("tab_key", [None, "nop-truc-tuyen", "tra-ket-qua"])
+def test_the_counters_reads_use_the_index_of_dossiers_still_held(office, tab_key):
+    """A counter officer's tab counts (tab_key None) and the two counter tabs read what the
+    agency received and still holds through the partial index, never the foreign key's index
+    of every dossier it ever received (years of them in a province). The foreign key's index
+    and the due-moment index are dropped inside the test's transaction so that tiny test
+    tables show which index fits the query; scans are off for the same reason."""
+    from backoffice.views.queues import TABS, Viewer, candidates
+    from dossiers.deadlines import warning_horizon
+
+    now = timezone.now()
+    viewer = Viewer(office.officer, now, warning_horizon(now))
+    if tab_key is None:
+        query = Dossier.objects.filter(candidates(viewer)).values("pk")
+    else:
+        tab = next(t for t in TABS if t.key == tab_key)
+        query = Dossier.objects.filter(tab.where(viewer)).order_by(*tab.order).values("pk")
+    plain = _plain_receiver_index()
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP INDEX "{plain}"')
+        cursor.execute("DROP INDEX dossier_open_due")
+        cursor.execute("ANALYZE dossiers_dossier")
+        cursor.execute("SET enable_seqscan = off")
+    try:
+        plan = query.explain()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = on")
+    assert "dossier_held_by_receiver" in plan, plan
+    assert "Seq Scan on dossiers_dossier" not in plan, plan

@@ -56,14 +56,14 @@ from backoffice.views import queue_sql
 from backoffice.views.counter import dossier_url
 from backoffice.views.queue_sql import moment
 from dossiers.deadlines import warning_horizon
-from dossiers.lifecycle import CLOCK_STOPPED, OPEN, Status
+from dossiers.lifecycle import CLOCK_STOPPED, HELD, OPEN, Status
 from dossiers.models import Consultation, Dossier, StepRun
 from org.models import Official, Role
 
 PAGE_SIZES = (10, 50)
 RUNNING = sorted(OPEN - CLOCK_STOPPED)
 # Open, or done and waiting at the counter to be handed back: a step run may still be open.
-ACTIVE = sorted(OPEN | {Status.RESULT_READY})
+ACTIVE = sorted(HELD)
 PROCESSING = {Role.COUNTER_OFFICER, Role.SPECIALIST, Role.HEAD, Role.LEADER}
 ANSWERING = {Role.SPECIALIST, Role.HEAD, Role.LEADER}
 AGENCY_WIDE = {Role.COUNTER_OFFICER, Role.HEAD, Role.LEADER}

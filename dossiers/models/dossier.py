@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.lifecycle import OPEN, Status
+from dossiers.lifecycle import HELD, OPEN, Status
 
 
 class Channel(models.TextChoices):
@@ -116,6 +116,14 @@ class Dossier(models.Model):
                 fields=["due_at"], condition=Q(status__in=sorted(OPEN)), name="dossier_open_due"
             ),
             models.Index(fields=["received_at"], name="dossier_received_at"),
+            # The counter's queue: dossiers an agency received and still holds (open, or with a
+            # result to hand back). The plain foreign-key index reads every dossier the agency
+            # ever received, which grows with the years; this one only what is still there.
+            models.Index(
+                fields=["receiving_agency", "status"],
+                condition=Q(status__in=sorted(HELD)),
+                name="dossier_held_by_receiver",
+            ),
         ]
 
     def __str__(self) -> str:

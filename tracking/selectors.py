@@ -7,8 +7,9 @@ names. A refusal is shown as "has a result" like an approval: its content is for
 
 Two queries for a found dossier (the dossier with its procedure, agencies and applicant's
 name; its step runs and public events), one for an unknown code; the page is benchmarked, so
-each query is compiled by the ORM once per process and then run with new values (`Prepared`):
-compiling costs about ten times what SQLite takes to answer these indexed reads. The rows are
+each query is compiled by the ORM once per process and then run with new values
+(`motcua.compiled_sql.Prepared`): compiling costs about ten times what SQLite takes to answer
+these indexed reads. The rows are
 read fresh at every request: a move shows at once.
 """
 
@@ -16,14 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import CharField, DateTimeField, IntegerField, QuerySet, Value
 
 from dossiers.lifecycle import OPEN, Move, Status
 from dossiers.models import Applicant, Dossier, Event, StepRun
+from motcua.compiled_sql import Prepared, moment
 from motcua.text import unaccent
 from tracking import texts
 
@@ -62,39 +62,13 @@ _STEP_FIELDS = (
     "id", "arrived_at", "finished_at", "timeliness", "step__position", "step__name",
     "unit__name", "agency__name",
 )  # fmt: skip
-# Stand for the value of each run in a compiled query: no code or id can be equal to them.
+# Stand for the values in a compiled query (motcua.compiled_sql): no code or id equals them.
 CODE_MARK, ID_MARK = "\x00tracking-code\x00", -770_077
 
-
-class Prepared:
-    """A query the ORM compiles once per database vendor and that then runs with a new value.
-
-    The ORM's SQL for a queryset depends on its shape and the database, not on the values,
-    which are parameters: `build(marker)` is compiled once, and each run replaces the marker
-    parameter by its value (the other parameters, like the list of public actions, stay).
-    """
-
-    def __init__(self, build: Callable[[object], QuerySet], marker: object) -> None:
-        self._build, self._marker = build, marker
-        self._compiled: dict[str, tuple[str, tuple]] = {}
-
-    def rows(self, value: object) -> list[tuple]:
-        sql, params = self._sql()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [value if p == self._marker else p for p in params])
-            return cursor.fetchall()
-
-    def _sql(self) -> tuple[str, tuple]:
-        compiled = self._compiled.get(connection.vendor)
-        if compiled is None:
-            compiled = self._build(self._marker).query.sql_with_params()
-            assert self._marker in compiled[1], "the value must be a parameter of the query"
-            self._compiled[connection.vendor] = compiled
-        return compiled
-
-
 DOSSIER_ROW = Prepared(
-    lambda code: Dossier.objects.filter(code=code).values_list(*_DOSSIER_FIELDS), CODE_MARK
+    "tracking.dossier",
+    lambda code: Dossier.objects.filter(code=code).values_list(*_DOSSIER_FIELDS),
+    code=CODE_MARK,
 )
 
 
@@ -114,14 +88,7 @@ def _timeline_query(dossier_id: int) -> QuerySet:
     return steps.union(events, all=True)
 
 
-TIMELINE_ROWS = Prepared(_timeline_query, ID_MARK)
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    """Raw rows skip the ORM's converters: SQLite gives naive UTC datetimes, PostgreSQL aware."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.UTC)
+TIMELINE_ROWS = Prepared("tracking.timeline", _timeline_query, dossier_id=ID_MARK)
 
 
 @dataclass(frozen=True)
@@ -182,8 +149,8 @@ def _step_stage(row: tuple, t: dict[str, str], timeliness: dict[str, str]) -> St
     # Once finished, what `get_timeliness_display()` shows.
     progress = t["Đang xử lý"] if finished_at is None else timeliness.get(done, done)
     return Stage(
-        at=_aware(arrived_at), label=t["Bước %(n)s: %(name)s"] % {"n": position, "name": name},
-        place=f"{unit} · {agency}", until=_aware(finished_at), progress=progress, is_step=True,
+        at=moment(arrived_at), label=t["Bước %(n)s: %(name)s"] % {"n": position, "name": name},
+        place=f"{unit} · {agency}", until=moment(finished_at), progress=progress, is_step=True,
     )  # fmt: skip
 
 
@@ -194,7 +161,7 @@ def _stages(rows: list[tuple]) -> list[Stage]:
     rows.sort(key=lambda row: (row[2], row[0], row[1]))
     return [
         _step_stage(row, tables.texts, tables.timeliness) if row[0] else
-        Stage(at=_aware(row[2]), label=tables.moves[PUBLIC_ACTIONS[row[4]]])
+        Stage(at=moment(row[2]), label=tables.moves[PUBLIC_ACTIONS[row[4]]])
         for row in rows
     ]  # fmt: skip
 
@@ -203,20 +170,20 @@ def public_dossier(code: str) -> PublicDossier | None:
     """The public view of the dossier with this (normalised) code, or None if there is none."""
     if not is_plausible_code(code):
         return None
-    found = DOSSIER_ROW.rows(code)
+    found = DOSSIER_ROW.rows(code=code)
     if not found:
         return None
     (pk, code, status, submitted, received, due, returned, current_id, *names) = found[0]
     procedure, procedure_code, receiving, processing, applicant = names
-    rows = TIMELINE_ROWS.rows(pk)
+    rows = TIMELINE_ROWS.rows(dossier_id=pk)
     current = next((r for r in rows if r[0] and r[1] == current_id and r[3] is None), None)
     tables = texts.tables()
     return PublicDossier(
         code=code, applicant=Applicant(name=applicant).masked_name(), procedure=procedure,
         procedure_code=procedure_code, receiving_agency=receiving, processing_agency=processing,
         status=status, status_label=tables.statuses.get(status, status),
-        submitted_at=_aware(submitted), received_at=_aware(received), due_at=_aware(due),
-        returned_at=_aware(returned),
+        submitted_at=moment(submitted), received_at=moment(received), due_at=moment(due),
+        returned_at=moment(returned),
         current=_step_stage(current, tables.texts, {}) if current else None,
         timeline=_stages(rows),
     )  # fmt: skip

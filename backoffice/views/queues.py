@@ -7,8 +7,8 @@ the processing agency and open statuses, which the partial index `dossier_open_b
 (`steprun_open_by_assignee`).
 
 Speed (issue 6, section 4): the SQL of both queries is compiled once per shape and process
-(`queue_sql.py`), and rows are read as tuples and formatted in Python (`RowHTML`), so a page of
-50 costs the same queries as a page of 10 and little more time.
+(`motcua.compiled_sql`), and rows are read as tuples and formatted in Python (`RowHTML`), so a
+page of 50 costs the same queries as a page of 10 and little more time.
 
 Sessions stay in the database (not `django.contrib.sessions.backends.cached_db`), on purpose:
 the only cache configured is Django's default per-process LocMemCache, and `make run` serves
@@ -52,12 +52,12 @@ from django.utils.translation import gettext_lazy as _
 
 from access.decorators import official_required
 from access.scope import may_process, reads_all
-from backoffice.views import queue_sql
 from backoffice.views.counter import dossier_url
-from backoffice.views.queue_sql import moment
 from dossiers.deadlines import warning_horizon
 from dossiers.lifecycle import CLOCK_STOPPED, HELD, OPEN, Status
 from dossiers.models import Consultation, Dossier, StepRun
+from motcua import compiled_sql
+from motcua.compiled_sql import moment
 from org.models import Official, Role
 
 PAGE_SIZES = (10, 50)
@@ -94,7 +94,7 @@ class Viewer:
         return self.official.unit.agency_id
 
     def values(self) -> dict[str, object]:
-        """What the compiled queue SQL takes from this viewer (queue_sql.py)."""
+        """What the compiled queue SQL takes from this viewer (see PLACEHOLDERS)."""
         return {
             "official_id": self.official_id, "unit_id": self.unit_id,
             "agency_id": self.agency_id, "now": self.now, "horizon": self.horizon,
@@ -162,7 +162,7 @@ def visible_tabs(v: Viewer) -> list[Tab]:
 
 def tab_counts(v: Viewer, tabs: list[Tab]) -> dict[str, int]:
     """Every tab's count, and the unassigned runs of the unit, in one aggregate query."""
-    compiled = queue_sql.cached(("counts", frozenset(v.roles)), lambda: _compile_counts(v, tabs))
+    compiled = compiled_sql.cached(("counts", frozenset(v.roles)), lambda: _compile_counts(v, tabs))
     if compiled is None:
         return _orm_counts(v, tabs)
     names, rows = compiled.run(v.values())
@@ -212,6 +212,15 @@ def _orm_counts(v: Viewer, tabs: list[Tab]) -> dict[str, int]:
     return {key: counts[key.replace("-", "_")] or 0 for key in wheres}
 
 
+# Values no viewer can have (ids are positive, no dossier is due in 1901): each shape of the
+# queue's SQL is compiled once with them, then run with the viewer's values (decision 0007).
+PLACEHOLDERS = {
+    "official_id": -7_000_001, "unit_id": -7_000_002, "agency_id": -7_000_003,
+    "now": dt.datetime(1901, 1, 1, 1, 1, 1, 1, tzinfo=dt.UTC),
+    "horizon": dt.datetime(1901, 2, 2, 2, 2, 2, 2, tzinfo=dt.UTC),
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class _Placeholder(Viewer):
     """A viewer with the given roles and values no real one has: compiles a query's shape."""
@@ -224,26 +233,25 @@ class _Placeholder(Viewer):
 
     @property
     def official_id(self) -> int:
-        return queue_sql.PLACEHOLDER_IDS["official_id"]
+        return PLACEHOLDERS["official_id"]
 
     @property
     def unit_id(self) -> int:
-        return queue_sql.PLACEHOLDER_IDS["unit_id"]
+        return PLACEHOLDERS["unit_id"]
 
     @property
     def agency_id(self) -> int:
-        return queue_sql.PLACEHOLDER_IDS["agency_id"]
+        return PLACEHOLDERS["agency_id"]
 
 
 def _placeholder(v: Viewer) -> _Placeholder:
-    moments = queue_sql.PLACEHOLDER_MOMENTS
-    return _Placeholder(None, moments["now"], moments["horizon"], frozenset(v.roles))
+    return _Placeholder(None, PLACEHOLDERS["now"], PLACEHOLDERS["horizon"], frozenset(v.roles))
 
 
-def _compile_counts(v: Viewer, tabs: list[Tab]) -> queue_sql.CompiledSQL | None:
+def _compile_counts(v: Viewer, tabs: list[Tab]) -> compiled_sql.CompiledSQL | None:
     placeholder = _placeholder(v)
-    seen = queue_sql.captured(lambda: _orm_counts(placeholder, visible_tabs(placeholder)))
-    return queue_sql.compile_sql(*seen) if seen else None
+    seen = compiled_sql.captured(lambda: _orm_counts(placeholder, visible_tabs(placeholder)))
+    return compiled_sql.compile_sql(*seen, PLACEHOLDERS) if seen else None
 
 
 def tab_rows(v: Viewer, tab: Tab) -> QuerySet[Dossier]:
@@ -280,16 +288,16 @@ def _row_columns(tab: Tab) -> tuple[str, ...]:
     return (*ROW_COLUMNS, "consultation_due") if "consultation_due" in tab.order else ROW_COLUMNS
 
 
-def _compile_rows(v: Viewer, tab: Tab) -> queue_sql.CompiledSQL | None:
-    query = tab_rows(_placeholder(v), tab).values_list(*_row_columns(tab)).query
-    return queue_sql.compile_sql(*query.get_compiler(using=Dossier.objects.db).as_sql())
+def _compile_rows(v: Viewer, tab: Tab) -> compiled_sql.CompiledSQL | None:
+    rows = tab_rows(_placeholder(v), tab).values_list(*_row_columns(tab))
+    return compiled_sql.of_queryset(rows, PLACEHOLDERS)
 
 
 def page_rows(v: Viewer, tab: Tab, offset: int, per: int) -> list[dict]:
     """One page of the tab as dicts of ROW_COLUMNS (plus "consultation_due" where shown)."""
     columns = _row_columns(tab)
     shape = ("rows", frozenset(v.roles), tab.key)
-    compiled = queue_sql.cached(shape, lambda: _compile_rows(v, tab))
+    compiled = compiled_sql.cached(shape, lambda: _compile_rows(v, tab))
     if compiled is None:
         found = list(tab_rows(v, tab).values_list(*columns)[offset : offset + per])
     else:

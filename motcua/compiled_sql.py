@@ -1,0 +1,156 @@
+"""Queries compiled once per process and run with each request's values (decision 0007).
+
+Why: on the hottest pages (public tracking, an official's queue) building and compiling the ORM
+query cost several times what the database takes to answer it. The SQL of a queryset depends on
+its shape and the database, never on the values, which are query parameters. So a shape is
+built once with placeholder values that no real value can take (a negative id, a moment in
+1901, a code with NUL characters); the positions of the parameters holding a placeholder are
+remembered, and every later request runs the same SQL with its own values in those positions.
+
+Why this stays right: only SQL text is kept, never a result, so every row is read from the
+database on every request and is correct the instant the data changes. If a shape cannot be
+compiled this way (a placeholder written into the SQL text, or not found among the
+parameters), the compilation gives None and the caller runs its ORM query as before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+Placeholders = dict[str, object]
+
+
+@dataclass(frozen=True)
+class CompiledSQL:
+    """SQL, its parameters, and the positions of those that take a request's values."""
+
+    sql: str
+    params: tuple
+    slots: tuple[tuple[int, str], ...]
+
+    def bind(self, values: dict[str, object]) -> list:
+        params = list(self.params)
+        for position, name in self.slots:
+            value = values[name]
+            if isinstance(value, dt.datetime):
+                value = connection.ops.adapt_datetimefield_value(value)
+            params[position] = value
+        return params
+
+    def run(self, values: dict[str, object], suffix: str = "", extra: tuple = ()) -> tuple:
+        """(column names, rows) of the SQL run with `values` (and `suffix` with `extra`)."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql + suffix, [*self.bind(values), *extra])
+            names = [column[0] for column in cursor.description]
+            return names, cursor.fetchall()
+
+
+def _same(param: object, placeholder: object) -> bool:
+    if type(param) is bool or type(placeholder) is bool:
+        return False  # True == 1: a flag is never a placeholder
+    if isinstance(placeholder, dt.datetime):
+        return param == placeholder or param == connection.ops.adapt_datetimefield_value(
+            placeholder
+        )
+    return type(param) is type(placeholder) and param == placeholder
+
+
+def _written(placeholder: object) -> str:
+    """How the placeholder would look if the ORM had written it into the SQL text."""
+    if isinstance(placeholder, dt.datetime):
+        return f"{placeholder:%Y-%m-%d}"
+    return str(placeholder)
+
+
+def compile_sql(
+    sql: str, params: tuple | list, placeholders: Placeholders, needed: frozenset[str] = frozenset()
+) -> CompiledSQL | None:
+    """Find the placeholders among `params`; None unless every one in `needed` was found, or if
+    one was written into the SQL text itself (then it could not be replaced)."""
+    if any(_written(value) in sql for value in placeholders.values()):
+        return None
+    slots = tuple(
+        (i, name)
+        for i, param in enumerate(params)
+        for name, placeholder in placeholders.items()
+        if _same(param, placeholder)
+    )
+    if not needed <= {name for _i, name in slots}:
+        return None
+    return CompiledSQL(sql, tuple(params), slots)
+
+
+def of_queryset(
+    queryset: QuerySet, placeholders: Placeholders, needed: frozenset[str] = frozenset()
+) -> CompiledSQL | None:
+    """The compiled SQL of a queryset built with the placeholders as its values."""
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    return compile_sql(sql, params, placeholders, needed)
+
+
+def captured(run: Callable[[], object]) -> tuple[str, list] | None:
+    """The last SQL statement and parameters Django sent while `run` ran (None if none): for
+    queries the ORM runs at once, like `aggregate()`, whose SQL cannot be asked for first."""
+    seen: list[tuple[str, list]] = []
+
+    def wrapper(execute, sql, params, many, context):
+        seen.append((sql, list(params or ())))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        run()
+    return seen[-1] if seen else None
+
+
+_cache: dict[tuple, CompiledSQL | None] = {}
+
+
+def cached(key: tuple, build: Callable[[], CompiledSQL | None]) -> CompiledSQL | None:
+    """The compiled SQL of a shape, built on first use in this process (per database)."""
+    key = (connection.vendor, connection.settings_dict["NAME"], *key)
+    if key not in _cache:
+        _cache[key] = build()
+    return _cache[key]
+
+
+class Prepared:
+    """One queryset shape with named values, compiled on first use and then run with new ones.
+
+    `build(**values)` makes the queryset (a `values_list`); `placeholders` gives, for each name,
+    the value it is compiled with. `rows(**values)` runs the compiled SQL, or the queryset
+    itself when the shape could not be compiled.
+    """
+
+    def __init__(self, key: str, build: Callable[..., QuerySet], **placeholders: object) -> None:
+        self._key, self._build, self._placeholders = key, build, placeholders
+
+    def rows(self, **values: object) -> list[tuple]:
+        compiled = cached(("prepared", self._key), self._compile)
+        if compiled is None:
+            return list(self._build(**values))
+        return compiled.run(values)[1]
+
+    def _compile(self) -> CompiledSQL | None:
+        queryset = self._build(**self._placeholders)
+        return of_queryset(queryset, self._placeholders, frozenset(self._placeholders))
+
+
+def moment(value: object) -> dt.datetime | None:
+    """A datetime column read through a plain cursor, as the ORM would give it (aware).
+
+    SQLite returns naive UTC datetimes for declared columns and text for computed ones.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=dt.UTC)
+    return value

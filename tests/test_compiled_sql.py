@@ -1,0 +1,91 @@
+"""The helper that compiles a query shape once per process (motcua.compiled_sql, decision 0007):
+each run reads the database afresh with its own values, and a shape that cannot be compiled
+safely falls back to the ORM instead of answering with the placeholder's rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+
+from motcua import compiled_sql
+from motcua.compiled_sql import Prepared
+
+pytestmark = pytest.mark.django_db
+
+
+def _user() -> Prepared:
+    return Prepared(
+        "test.user",
+        lambda name: User.objects.filter(username=name).values_list("username", "is_staff"),
+        name="\x00no-name\x00",
+    )
+
+
+def test_the_shape_is_compiled_once_and_each_run_reads_afresh_with_its_value():
+    user = _user()
+    User.objects.create(username="an")
+    User.objects.create(username="binh", is_staff=True)
+    assert user.rows(name="an") == [("an", False)]
+    compiled = compiled_sql.cached(("prepared", "test.user"), lambda: None)
+    assert compiled is not None and compiled.slots  # the value is a parameter
+    sent: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        assert user.rows(name="binh") == [("binh", True)]
+        assert user.rows(name="chi") == []
+        User.objects.create(username="chi")
+        assert user.rows(name="chi") == [("chi", False)]
+    selects = [sql for sql in sent if sql.startswith("SELECT")]
+    assert selects == [compiled.sql] * 3  # the kept SQL is run, not rebuilt
+
+
+def test_a_value_the_orm_rewrites_is_not_compiled_and_the_orm_answers():
+    """A prefix search becomes a LIKE pattern: the placeholder is not among the parameters
+    as given, so the shape is not compiled and each run builds its query."""
+    names = Prepared(
+        "test.prefix",
+        lambda start: (
+            User.objects.filter(username__startswith=start)
+            .order_by("username")
+            .values_list("username")
+        ),
+        start="\x00no-name\x00",
+    )
+    User.objects.create(username="an")
+    User.objects.create(username="anh")
+    User.objects.create(username="binh")
+    assert names.rows(start="an") == [("an",), ("anh",)]
+    assert names.rows(start="b") == [("binh",)]
+    assert compiled_sql.cached(("prepared", "test.prefix"), lambda: None) is None
+
+
+def test_a_value_written_into_the_sql_text_falls_back_to_the_orm():
+    """Django writes LIMIT into the SQL text: replacing parameters could not change it, so the
+    shape is not compiled and each run builds its query."""
+    for n in range(4):
+        User.objects.create(username=f"u{n}")
+    first = Prepared(
+        "test.limit",
+        lambda n: User.objects.order_by("username").values_list("username")[:n],
+        n=987_654,
+    )
+    assert first.rows(n=2) == [("u0",), ("u1",)]
+    assert first.rows(n=3) == [("u0",), ("u1",), ("u2",)]
+    assert compiled_sql.cached(("prepared", "test.limit"), lambda: None) is None
+
+
+def test_placeholders_are_matched_by_type_not_only_by_value():
+    """A flag (True == 1) or a number equal to an id placeholder's text is not a slot."""
+    compiled = compiled_sql.compile_sql(
+        "SELECT %s, %s, %s", [True, 1, "1"], {"one": 1}, frozenset({"one"})
+    )
+    assert compiled is not None and compiled.slots == ((1, "one"),)
+    moment = dt.datetime(1901, 1, 1, tzinfo=dt.UTC)
+    assert compiled_sql.compile_sql("SELECT '1901-01-01'", [], {"now": moment}) is None

@@ -382,3 +382,65 @@ def test_the_counters_reads_use_the_index_of_dossiers_still_held(office, tab_key
             cursor.execute("SET enable_seqscan = on")
     assert "dossier_held_by_receiver" in plan, plan
     assert "Seq Scan on dossiers_dossier" not in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("who", "indexes"),
+    [
+        (
+            "head",
+            [
+                "dossier_sqlite_agency_status_due",
+                "steprun_open_by_assignee",
+                "steprun_open_by_unit",
+            ],
+        ),
+        ("officer", ["dossier_sqlite_receiver_status", "steprun_open_by_assignee"]),
+    ],
+)
+def test_on_sqlite_the_counts_read_open_work_through_indexes_that_bind_parameters(
+    office, who, indexes
+):
+    """SQLite cannot use the partial indexes for `status IN (?, ...)`: its own (agency, status)
+    indexes serve the open dossiers, and once the daily job has gathered the planner's
+    statistics, the open step runs come through the partial index on open runs, not through
+    every run the official ever had."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL uses its partial indexes (tested above)")
+    from backoffice.views.queues import Viewer, candidates
+    from dossiers.deadlines import warning_horizon
+    from motcua.tasks import refresh_planner_statistics
+
+    assert refresh_planner_statistics.call() is True
+    now = timezone.now()
+    viewer = Viewer(getattr(office, who), now, warning_horizon(now))
+    plan = Dossier.objects.filter(candidates(viewer)).values("pk").explain()
+    for index in indexes:
+        assert index in plan, plan
+    assert "processing_agency_id_" not in plan and "receiving_agency_id_" not in plan, plan
+    assert "dossiers_steprun_assignee_id_" not in plan, plan
+    assert "dossiers_steprun_unit_id_" not in plan, plan
+
+
+@pytest.mark.needs_postgres
+def test_the_heads_counts_read_open_step_runs_through_their_partial_indexes(office):
+    """The unit's and the official's open step runs come through the partial indexes on
+    unfinished runs (years of finished runs are never read). The foreign keys' own indexes are
+    dropped inside the test's transaction so that tiny test tables show which index fits."""
+    with connection.cursor() as cursor:
+        for column in ("unit_id", "assignee_id"):
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'dossiers_steprun' "
+                "AND indexdef LIKE %s",
+                [f"%({column})"],
+            )
+            cursor.execute(f'DROP INDEX "{cursor.fetchone()[0]}"')
+        cursor.execute("ANALYZE dossiers_steprun")
+        cursor.execute("SET enable_seqscan = off")
+    try:
+        plan = _counts_plan(office)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = on")
+    assert "steprun_open_by_unit" in plan and "steprun_open_by_assignee" in plan, plan
+    assert "Seq Scan on dossiers_steprun" not in plan, plan

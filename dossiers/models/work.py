@@ -55,6 +55,12 @@ class StepRun(models.Model):
                 condition=models.Q(finished_at__isnull=True),
                 name="steprun_open_by_assignee",
             ),
+            # "My unit's queue" (heads): the unit's unfinished step runs, not every run it had.
+            models.Index(
+                fields=["unit", "due_at"],
+                condition=models.Q(finished_at__isnull=True),
+                name="steprun_open_by_unit",
+            ),
             # The deadline-warning job: open, not yet warned step runs by due moment.
             models.Index(
                 fields=["due_at"],

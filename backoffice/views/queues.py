@@ -31,7 +31,6 @@ from django.core.paginator import Paginator
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -118,10 +117,11 @@ def _open_step(**where) -> Q:
 
 
 def _consultations(v: Viewer) -> Q:
-    asked = Consultation.objects.filter(
-        dossier=OuterRef("pk"), agency_id=v.agency_id, answered_at__isnull=True
-    )
-    return Q(Exists(asked), status__in=sorted(OPEN))
+    """Open dossiers on which the agency's opinion is awaited. An `IN` over the agency's
+    unanswered consultations (read once, through their agency index) rather than a correlated
+    `EXISTS`, which SQLite tested on every open dossier of the province (110 ms at 200,000)."""
+    asked = Consultation.objects.filter(agency_id=v.agency_id, answered_at__isnull=True)
+    return Q(pk__in=asked.values("dossier_id"), status__in=sorted(OPEN))
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ JOBS = [
     Job("dossiers.tasks.warn_due_soon_task", 300),
     Job("workdays.tasks.seed_upcoming_years", 24 * 3600),
     Job("stats.tasks.count_overdue_task", 300),
-    Job("motcua.tasks.refresh_planner_statistics", 24 * 3600),
 ]
 
 

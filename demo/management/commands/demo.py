@@ -11,7 +11,6 @@ from catalog.models import Procedure, ProcessTemplate
 from demo import histories
 from demo.procedures import build_processes, import_catalog, link_agencies
 from demo.province import load_province
-from motcua.database import refresh_planner_statistics
 from workdays.models import Calendar
 from workdays.seeding import seed_year
 
@@ -81,8 +80,6 @@ class Command(BaseCommand):
             self.stdout.write(f"    {label}: {n}")
         # The bulk engine writes rows without the service functions: recount the statistics.
         call_command("stats_rebuild", stdout=self.stdout)
-        # The tables grew at once: SQLite's planner needs fresh statistics to pick its indexes.
-        refresh_planner_statistics()
 
     def _calendar(self) -> Calendar:
         calendar, _ = Calendar.objects.get_or_create(

@@ -1,13 +1,14 @@
 """Backlog figures for the oversight dashboards (O1): open and overdue dossiers by agency,
 field, level and official, the monthly trend, and the dossiers falling due soon.
 
-Headline figures read the summary tables: the backlog at the end of a day is a sum of the day
+Headline figures read the summary tables: the backlog at the end of a day is a sum of the
 counters up to that day (open = received - ended, overdue = became_overdue - ended_late;
-`stats.queries.backlog_at`, docs/statistics.md), so it costs the same whatever the number of
-dossiers. Two readings are live, and bounded by what they read: who holds the open dossiers of
-one agency (its open dossiers, through the partial index on open statuses), and the dossiers
-falling due soon (the timing rows whose overdue moment is still ahead, through their partial
-index), at most a page of them.
+`stats.queries.backlog_at`, docs/statistics.md), read from the month rows of the months before
+and the day rows of its month (`stats.periods`), so it costs about the same whatever the
+number of dossiers. Two readings are live, and bounded by what they read: who holds the open
+dossiers of one agency (its open dossiers, through the partial index on open statuses), and
+the dossiers falling due soon (the timing rows whose overdue moment is still ahead, through
+their partial index), at most a page of them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,8 +27,9 @@ from dossiers.lifecycle import OPEN
 from dossiers.models import Dossier
 from org.models import Official, OrgUnit
 from oversight.choosing import Filters
-from oversight.figures import GROUPS, _as_date, counts, label_map, months_between, narrow
+from oversight.figures import GROUPS, label_map, months_between, narrow, summed_counts
 from stats.models import DossierTiming
+from stats.queries import BACKLOG
 from workdays import clock
 from workdays.models import Calendar
 
@@ -80,11 +81,7 @@ def backlog_by(
     """Open and overdue at the end of `day`, per agency, field or level (groups with none
     left out)."""
     key = GROUPS[group][0]
-    rows = counts(None, day, filters, agencies).values(key)
-    rows = rows.annotate(
-        open=Sum(F("received") - F("ended_on_time") - F("ended_late")),
-        overdue=Sum(F("became_overdue") - F("ended_late")),
-    ).order_by()
+    rows = summed_counts(None, day, filters, agencies, sums=BACKLOG, by=[key])
     found = [Backlog(r[key], "", r["open"] or 0, r["overdue"] or 0) for r in rows if r["open"]]
     labels = label_map(group, [b.key for b in found])
     for b in found:
@@ -136,16 +133,16 @@ class Month:
 
 
 def _month_rows(first: dt.date, last: dt.date, filters: Filters, agencies) -> dict:
-    rows = counts(first, last, filters, agencies).annotate(month=TruncMonth("day"))
-    rows = rows.values("month").annotate(
-        received=Sum("received"),
-        ended=Sum(F("ended_on_time") + F("ended_late")),
-        ended_late=Sum("ended_late"),
-        became_overdue=Sum("became_overdue"),
-        resolved=Sum(F("resolved_early") + F("resolved_on_time") + F("resolved_late")),
-        resolved_late=Sum("resolved_late"),
-    )
-    return {_as_date(r["month"]): r for r in rows.order_by()}
+    sums = {
+        "received": Sum("received"),
+        "ended": Sum(F("ended_on_time") + F("ended_late")),
+        "ended_late": Sum("ended_late"),
+        "became_overdue": Sum("became_overdue"),
+        "resolved": Sum(F("resolved_early") + F("resolved_on_time") + F("resolved_late")),
+        "resolved_late": Sum("resolved_late"),
+    }
+    rows = summed_counts(first, last, filters, agencies, sums=sums, monthly=True)
+    return {r["month"]: r for r in rows}
 
 
 def trend(last_day: dt.date, filters: Filters, agencies, months: int = TREND_MONTHS) -> list[Month]:
@@ -155,10 +152,8 @@ def trend(last_day: dt.date, filters: Filters, agencies, months: int = TREND_MON
     first = last_day.replace(day=1)
     for _month in range(months - 1):
         first = (first - dt.timedelta(days=1)).replace(day=1)
-    before = counts(None, first - dt.timedelta(days=1), filters, agencies).aggregate(
-        open=Sum(F("received") - F("ended_on_time") - F("ended_late")),
-        overdue=Sum(F("became_overdue") - F("ended_late")),
-    )
+    before = summed_counts(None, first - dt.timedelta(days=1), filters, agencies, sums=BACKLOG)
+    before = before[0] if before else {"open": 0, "overdue": 0}
     open_, overdue = before["open"] or 0, before["overdue"] or 0
     rows = _month_rows(first, last_day, filters, agencies)
     result = []

@@ -1,8 +1,9 @@
 """Handling figures of a period (P8 and the dashboards): received, resolved early / on time /
 late, online rate, average processing time, satisfaction; per agency, field, level or month.
 
-Every dossier figure is a sum over the period's day rows of `stats.DossierCount` (one grouped
-query); nothing is re-counted from the dossiers. Definitions (docs/statistics.md):
+Every dossier figure is a sum of the summary counters over the period (`stats.periods`: month
+rows for whole months, day rows for the rest); nothing is re-counted from the dossiers.
+Definitions (docs/statistics.md):
 
 - received: the legal clock started in the period (counter reception, check of an online
   submission, a transfer received); online: of those, the ones submitted online;
@@ -25,7 +26,6 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from catalog.models import Field
@@ -35,7 +35,7 @@ from org.models import AdministrativeLevel, Agency
 from oversight.choosing import Filters
 from ratings.models import Rating
 from service_index.periods import Period
-from stats.models import DossierCount
+from stats.periods import summed
 from stats.queries import day_start
 
 SATISFIED_AT_LEAST = 4  # "Hài lòng" (4) and "Rất hài lòng" (5) on the ratings' 5-point scale
@@ -118,15 +118,23 @@ class Handling:
 # ---------------------------------------------------------------- reading
 
 
-def counts(
-    first: dt.date | None, last: dt.date, filters: Filters, agencies: Iterable[int] | None
-) -> QuerySet:
-    """The DossierCount day rows from `first` (None: the beginning) to `last`, for the
-    chosen filters and agencies."""
-    rows = DossierCount.objects.filter(day__lte=last)
-    if first is not None:
-        rows = rows.filter(day__gte=first)
-    return narrow(rows, agencies, filters, agency="agency")
+def summed_counts(
+    first: dt.date | None, last: dt.date, filters: Filters, agencies: Iterable[int] | None,
+    *, sums: dict, by: Iterable[str] = (), monthly: bool = False,
+) -> list[dict]:  # fmt: skip
+    """`sums` of the counters from `first` (None: the beginning) to `last`, per group of `by`
+    (DossierCount spelling: "agency", "procedure__field", "agency__level__process_group") and
+    per month if `monthly`, for the chosen filters and agencies (`stats.periods.summed`)."""
+    where: dict[str, object] = {}
+    if agencies is not None:
+        where["agency__in"] = list(agencies)
+    if filters.agency_id is not None:
+        where["agency"] = filters.agency_id
+    if filters.field_id is not None:
+        where["procedure__field"] = filters.field_id
+    if filters.level is not None:
+        where["agency__level__process_group"] = filters.level
+    return summed(first, last, sums=sums, by=by, where=where, monthly=monthly)
 
 
 def narrow(
@@ -200,8 +208,8 @@ def handling_by(
     count_key, rating_key = GROUPS[group]
     agencies = None if agencies is None else list(agencies)
     found: dict[object, Handling] = {}
-    rows = counts(period.first, judged, filters, agencies).values(count_key)
-    for row in rows.annotate(**_flow_sums()).order_by():
+    rows = summed_counts(period.first, judged, filters, agencies, sums=_flow_sums(), by=[count_key])
+    for row in rows:
         found[row[count_key]] = _fill(Handling(key=row[count_key]), row)
     end = day_start(judged + dt.timedelta(days=1))
     graded = ratings(period.start, end, filters, agencies).values(rating_key)
@@ -231,11 +239,8 @@ def monthly(
     judged = period.judged_day(today or timezone.localdate())
     if judged is None:
         return []
-    rows = counts(period.first, judged, filters, agencies).annotate(month=TruncMonth("day"))
-    by_month = {
-        _as_date(row["month"]): row
-        for row in rows.values("month").annotate(**_flow_sums()).order_by()
-    }
+    rows = summed_counts(period.first, judged, filters, agencies, sums=_flow_sums(), monthly=True)
+    by_month = {row["month"]: row for row in rows}
     result = []
     for month in months_between(period.first, judged):
         h = Handling(key=month, label=f"{month:%m/%Y}")
@@ -243,14 +248,6 @@ def monthly(
             _fill(h, by_month[month])
         result.append(h)
     return result
-
-
-def _as_date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, str):
-        return dt.date.fromisoformat(value[:10])
-    return value
 
 
 def months_between(first: dt.date, last: dt.date) -> list[dt.date]:

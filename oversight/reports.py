@@ -28,8 +28,9 @@ from django.utils.translation import gettext as _
 
 from dossiers.models.dossier import Channel
 from oversight.choosing import Filters
-from oversight.figures import GROUPS, counts, label_map
+from oversight.figures import GROUPS, label_map, summed_counts
 from service_index.periods import Period
+from stats.queries import BACKLOG
 
 
 @dataclass
@@ -131,12 +132,6 @@ def table_sections(report) -> list[tuple[str, list, Line, str]]:
     ]
 
 
-BACKLOG = {
-    "open": Sum(F("received") - F("ended_on_time") - F("ended_late")),
-    "overdue": Sum(F("became_overdue") - F("ended_late")),
-}
-
-
 def lines_by(group: str, period: Period, filters: Filters, agencies, judged: dt.date) -> list[Line]:
     """One Line per field or level with any number, by label."""
     key = GROUPS[group][0]
@@ -145,23 +140,19 @@ def lines_by(group: str, period: Period, filters: Filters, agencies, judged: dt.
     def line(k) -> Line:
         return found.setdefault(k, Line(key=k))
 
-    before = counts(None, period.first - dt.timedelta(days=1), filters, agencies)
-    for row in before.values(key).annotate(**BACKLOG).order_by():
+    before = summed_counts(None, period.first - dt.timedelta(days=1), filters, agencies,
+                           sums=BACKLOG, by=[key])  # fmt: skip
+    for row in before:
         if row["open"]:
             line(row[key]).carried = row["open"]
-    flows = (
-        counts(period.first, judged, filters, agencies)
-        .values(key)
-        .annotate(
-            online=Sum("received", filter=Q(channel=Channel.ONLINE)),
-            received=Sum("received"),
-            early=Sum("resolved_early"),
-            on_time=Sum("resolved_on_time"),
-            late=Sum("resolved_late"),
-            ended=Sum(F("ended_on_time") + F("ended_late")),
-        )
-        .order_by()
-    )
+    flows = summed_counts(period.first, judged, filters, agencies, by=[key], sums={
+        "online": Sum("received", filter=Q(channel=Channel.ONLINE)),
+        "received": Sum("received"),
+        "early": Sum("resolved_early"),
+        "on_time": Sum("resolved_on_time"),
+        "late": Sum("resolved_late"),
+        "ended": Sum(F("ended_on_time") + F("ended_late")),
+    })  # fmt: skip
     for row in flows:
         ln = line(row[key])
         ln.new_online = row["online"] or 0
@@ -169,7 +160,7 @@ def lines_by(group: str, period: Period, filters: Filters, agencies, judged: dt.
         ln.resolved_early, ln.resolved_on_time = row["early"] or 0, row["on_time"] or 0
         ln.resolved_late = row["late"] or 0
         ln.withdrawn_stopped = (row["ended"] or 0) - ln.resolved
-    for row in counts(None, judged, filters, agencies).values(key).annotate(**BACKLOG).order_by():
+    for row in summed_counts(None, judged, filters, agencies, sums=BACKLOG, by=[key]):
         if row["open"]:
             ln = line(row[key])
             ln.open_late = row["overdue"] or 0

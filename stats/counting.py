@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db import connection, models
 
 from stats.models import DossierCount, OfficialCount, counter_names
+from stats.months import add_month
 
 
 def _key_columns(model: type[models.Model]) -> list[str]:
@@ -24,7 +25,8 @@ def _key_columns(model: type[models.Model]) -> list[str]:
 
 
 def add(model: type[models.Model], key: tuple, counts: dict[str, int]) -> None:
-    """Add `counts` to the row of `key` (its values in `_key_columns` order)."""
+    """Add `counts` to the row of `key` (its values in `_key_columns` order); a day row's
+    counts go to its month row too (`stats.months`), in the same transaction."""
     counts = {name: n for name, n in counts.items() if n}
     if not counts:
         return
@@ -43,6 +45,8 @@ def add(model: type[models.Model], key: tuple, counts: dict[str, int]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
+    if model is DossierCount:
+        add_month(key, counts)
 
 
 @dataclass

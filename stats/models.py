@@ -32,26 +32,9 @@ def minutes() -> models.BigIntegerField:
     return models.BigIntegerField(default=0)
 
 
-class DossierCount(models.Model):
-    """Per day, processing agency, procedure and channel: what happened to dossiers.
-
-    One row per key; counters only grow, by atomic upserts (`stats.counting.add`). Every
-    definition is in docs/statistics.md.
-    """
-
-    day = models.DateField(_("ngày"))
-    # No database constraints on the links of these derived tables: a constraint would check
-    # every counted row (a trigger per insert), which the rebuild of millions of rows cannot
-    # afford; the rows are derived from dossiers that are themselves checked.
-    agency = models.ForeignKey(
-        "org.Agency", on_delete=models.CASCADE, related_name="+", verbose_name=_("cơ quan"),
-        db_constraint=False, db_index=False,  # the indexes below serve the reads
-    )  # fmt: skip
-    procedure = models.ForeignKey(
-        "catalog.Procedure", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("thủ tục"), db_constraint=False, db_index=False,
-    )  # fmt: skip
-    channel = models.CharField(_("kênh nộp"), max_length=10)
+class DossierCounters(models.Model):
+    """The counters of what happened to dossiers, shared by the day rows and the month rows.
+    Every definition is in docs/statistics.md."""
 
     submitted = counter()  # online submissions (national code 1)
     received = counter()  # legal clock started: reception, check of a submission, transfer
@@ -82,6 +65,31 @@ class DossierCount(models.Model):
     rated_dissatisfied = counter()
 
     class Meta:
+        abstract = True
+
+
+class DossierCount(DossierCounters):
+    """Per day, processing agency, procedure and channel: what happened to dossiers.
+
+    One row per key; counters only grow, by atomic upserts (`stats.counting.add`). Every
+    definition is in docs/statistics.md.
+    """
+
+    day = models.DateField(_("ngày"))
+    # No database constraints on the links of these derived tables: a constraint would check
+    # every counted row (a trigger per insert), which the rebuild of millions of rows cannot
+    # afford; the rows are derived from dossiers that are themselves checked.
+    agency = models.ForeignKey(
+        "org.Agency", on_delete=models.CASCADE, related_name="+", verbose_name=_("cơ quan"),
+        db_constraint=False, db_index=False,  # the indexes below serve the reads
+    )  # fmt: skip
+    procedure = models.ForeignKey(
+        "catalog.Procedure", on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("thủ tục"), db_constraint=False, db_index=False,
+    )  # fmt: skip
+    channel = models.CharField(_("kênh nộp"), max_length=10)
+
+    class Meta:
         verbose_name = _("số liệu hồ sơ theo ngày")
         verbose_name_plural = _("số liệu hồ sơ theo ngày")
         constraints = [
@@ -95,6 +103,42 @@ class DossierCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.agency_id}/{self.procedure_id}/{self.channel}"
+
+
+class MonthCount(DossierCounters):
+    """Per month, processing agency, field and channel: the sums of the DossierCount day rows
+    of that month (`month` is its first day), kept by the same upserts (`stats.counting.add`).
+
+    Why: a figure over a year, or a backlog (a sum since the first day), read from day rows
+    reads more rows the more dossiers there are (more procedures active each day); these rows
+    are bounded by the organisation (agencies x fields x channels a month), so the dashboards
+    and the service index cost the same at 200,000 or 2,000,000 dossiers a year
+    (`stats.periods`). The field is the procedure's field when the count was added; a change
+    of a procedure's field moves its counts (`stats.months.move_procedure`).
+    """
+
+    month = models.DateField(_("tháng"))
+    agency = models.ForeignKey(
+        "org.Agency", on_delete=models.CASCADE, related_name="+", verbose_name=_("cơ quan"),
+        db_constraint=False, db_index=False,  # derived rows (see DossierCount.agency)
+    )  # fmt: skip
+    field = models.ForeignKey(
+        "catalog.Field", on_delete=models.CASCADE, related_name="+", verbose_name=_("lĩnh vực"),
+        db_constraint=False, db_index=False,
+    )  # fmt: skip
+    channel = models.CharField(_("kênh nộp"), max_length=10)
+
+    class Meta:
+        verbose_name = _("số liệu hồ sơ theo tháng")
+        verbose_name_plural = _("số liệu hồ sơ theo tháng")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "agency", "field", "channel"], name="stats_month_count_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.agency_id}/{self.field_id}/{self.channel}"
 
 
 class OfficialCount(models.Model):
@@ -155,7 +199,9 @@ class OfficialCount(models.Model):
         return f"{self.day} {self.official_id}@{self.unit_id}"
 
 
-KEY_FIELDS = ("id", "day", "agency", "procedure", "channel", "unit_id", "official_id")
+KEY_FIELDS = (
+    "id", "day", "month", "agency", "procedure", "field", "channel", "unit_id", "official_id",
+)  # fmt: skip
 
 
 def counter_names(model: type[models.Model]) -> tuple[str, ...]:

@@ -17,20 +17,29 @@ from django.utils import timezone
 from dossiers.lifecycle import OPEN
 from dossiers.models import Dossier
 from stats.models import DossierCount, OfficialCount, counter_names
+from stats.periods import summed
+
+# The backlog at the end of a day, from the counters up to that day.
+BACKLOG = {
+    "open": Sum(F("received") - F("ended_on_time") - F("ended_late")),
+    "overdue": Sum(F("became_overdue") - F("ended_late")),
+}
 
 
-def _scoped(qs: QuerySet, agencies: Iterable[int] | None) -> QuerySet:
-    return qs if agencies is None else qs.filter(agency__in=list(agencies))
+def _scope(agencies: Iterable[int] | None) -> dict:
+    return {} if agencies is None else {"agency__in": list(agencies)}
 
 
 def period_sums(
     first: dt.date, last: dt.date, *, agencies: Iterable[int] | None = None,
     by: Sequence[str] = ("agency",), counters: Sequence[str] | None = None,
-) -> QuerySet:  # fmt: skip
-    """One dict per group: the group's values and the sum of each counter over the days."""
+) -> list[dict]:  # fmt: skip
+    """One dict per group: the group's values and the sum of each counter over the days
+    (month rows for whole months, `stats.periods`), in the order of the groups."""
     names = counters or counter_names(DossierCount)
-    rows = _scoped(DossierCount.objects.filter(day__gte=first, day__lte=last), agencies)
-    return rows.values(*by).annotate(**{name: Sum(name) for name in names}).order_by(*by)
+    rows = summed(first, last, sums={name: Sum(name) for name in names}, by=by,
+                  where=_scope(agencies))  # fmt: skip
+    return sorted(rows, key=lambda row: tuple(row[b] for b in by))
 
 
 def official_sums(
@@ -47,20 +56,14 @@ def official_sums(
 
 def backlog_at(
     day: dt.date, *, agencies: Iterable[int] | None = None, by: Sequence[str] = ("agency",)
-) -> QuerySet:
+) -> list[dict]:
     """Dossiers open (clock running or stopped, not ended) and, of those, overdue at the end
     of `day`: every dossier received adds one and every ending takes it away; every overdue
     moment adds one and every late ending takes it away. Days after `day` do not count, so
-    this is right for any past day (for today: as of the overdue job's last run)."""
-    rows = _scoped(DossierCount.objects.filter(day__lte=day), agencies)
-    return (
-        rows.values(*by)
-        .annotate(
-            open=Sum(F("received") - F("ended_on_time") - F("ended_late")),
-            overdue=Sum(F("became_overdue") - F("ended_late")),
-        )
-        .order_by(*by)
-    )
+    this is right for any past day (for today: as of the overdue job's last run). Summed from
+    the month rows of the months before and the day rows of `day`'s month (`stats.periods`)."""
+    rows = summed(None, day, sums=BACKLOG, by=by, where=_scope(agencies))
+    return sorted(rows, key=lambda row: tuple(row[b] for b in by))
 
 
 HOLDERS = {

@@ -14,7 +14,8 @@ without the service functions) call `rebuild()`. One transaction:
    with stats.judging, the functions the moves use.
 4. Fill DossierCount and OfficialCount with one INSERT ... SELECT each, summing a UNION ALL of
    one SELECT per source (dossiers, supplement requests, pauses, apologies, results,
-   documents, step runs, the event log for who did what), each summed per key first.
+   documents, step runs, the event log for who did what), each summed per key first; then
+   MonthCount from DossierCount (`stats.months.fill`).
 
 No per-dossier Python except step 3's few; the day line keeps working minutes in SQL. On
 PostgreSQL the tables' unique keys and indexes are dropped during the load and built again
@@ -37,9 +38,9 @@ from django.utils import timezone
 from dossiers.models import Dossier, Pause
 from dossiers.services.core import legal_unit, work_calendar
 from org.models import Agency
-from stats import generation, judging, worktime
+from stats import generation, judging, months, worktime
 from stats.counting import add
-from stats.models import DossierCount, DossierTiming, OfficialCount, counter_names
+from stats.models import DossierCount, DossierTiming, MonthCount, OfficialCount, counter_names
 from stats.recording import ACTS
 from stats.sql import EPOCH, Dialect
 from workdays.models import Calendar
@@ -48,7 +49,7 @@ from workdays.models import Calendar
 # in stats.counting order. Empty until the ratings app exists.
 RATING_SOURCES: list[Callable[[], Iterable[tuple[type[models.Model], tuple, dict]]]] = []
 
-TABLES = (DossierCount, OfficialCount, DossierTiming)
+TABLES = (DossierCount, MonthCount, OfficialCount, DossierTiming)
 # Counter columns of 32 bits: a source's sum per key is cast back to it (Source.select).
 INTEGER_TYPES = frozenset({"IntegerField", "PositiveIntegerField", "SmallIntegerField",
                            "PositiveSmallIntegerField"})  # fmt: skip
@@ -82,6 +83,7 @@ def rebuild(now: dt.datetime | None = None) -> Report:
                 report.judged_in_python = _judge_in_python()
                 _insert_timings(dialect, now)
                 _insert_counts(DossierCount, _dossier_sources(dialect), docs=True)
+                months.fill()
                 _insert_counts(OfficialCount, _official_sources(dialect), docs=False)
             _drop_day_line()
             for source in RATING_SOURCES:

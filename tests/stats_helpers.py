@@ -3,7 +3,7 @@ computing them (incremental against rebuild)."""
 
 from __future__ import annotations
 
-from stats.models import DossierCount, DossierTiming, OfficialCount
+from stats.models import DossierCount, DossierTiming, MonthCount, OfficialCount, counter_names
 
 
 def _rows(model, exclude=("id",)) -> list[tuple]:
@@ -15,8 +15,37 @@ def summary_rows() -> dict[str, list[tuple]]:
     return {
         "DossierCount": _rows(DossierCount),
         "OfficialCount": _rows(OfficialCount),
+        "MonthCount": _rows(MonthCount),
         "DossierTiming": _rows(DossierTiming, exclude=()),
     }
+
+
+def month_rows_from_days() -> list[tuple]:
+    """The month rows as they must be: the day rows summed per month, agency, the procedure's
+    field and channel, computed here in Python (in MonthCount's column order)."""
+    from collections import defaultdict
+
+    from catalog.models import Procedure
+
+    field_of = dict(Procedure.objects.values_list("pk", "field_id"))
+    names = counter_names(DossierCount)
+    sums: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(names))
+    for day, agency, procedure, channel, *values in DossierCount.objects.values_list(
+        "day", "agency_id", "procedure_id", "channel", *names
+    ):
+        key = (day.replace(day=1), agency, field_of[procedure], channel)
+        sums[key] = [a + b for a, b in zip(sums[key], values, strict=True)]
+    columns = [f.attname for f in MonthCount._meta.concrete_fields if f.attname != "id"]
+    order = {name: i for i, name in enumerate(columns)}
+    rows = []
+    for (month, agency, field, channel), values in sums.items():
+        row = [None] * len(columns)
+        row[order["month"]], row[order["agency_id"]] = month, agency
+        row[order["field_id"]], row[order["channel"]] = field, channel
+        for name, value in zip(names, values, strict=True):
+            row[order[name]] = value
+        rows.append(tuple(row))
+    return sorted(rows)
 
 
 def dossier_counts(**filters) -> dict:

@@ -19,7 +19,7 @@ from stats.models import DossierTiming
 from stats.overdue import count_overdue
 from stats.rebuild import rebuild
 from tests.personas import actor, applicant, components, local
-from tests.stats_helpers import summary_rows
+from tests.stats_helpers import month_rows_from_days, summary_rows
 from tests.test_dossier_stateful import DossierMachine, has_dossiers
 from workdays import clock
 
@@ -35,6 +35,7 @@ class StatsMachine(DossierMachine):
     def rebuild_finds_the_same(self) -> None:
         count_overdue(self.now)
         counted = summary_rows()
+        assert counted["MonthCount"] == month_rows_from_days()
         rebuild(now=self.now)
         rebuilt = summary_rows()
         for table, rows in counted.items():

@@ -20,7 +20,8 @@ def main() -> None:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="SQLite: reuse the database an earlier run of this leg prepared",
+        help="reuse the database an earlier run prepared (SQLite: this leg's file; PostgreSQL: "
+        "the one DATABASE_URL names), migrated to the code",
     )
     args = parser.parse_args()
     run(Options(

@@ -31,7 +31,7 @@ class Options:
     lifecycle_seconds: int = 10
     web_workers: int = 2
     processes: int = 2  # lifecycle worker processes
-    reuse: bool = False  # SQLite: keep a database prepared by an earlier run of the same leg
+    reuse: bool = False  # keep the database an earlier run prepared (SQLite: of this leg)
 
     @property
     def name(self) -> str:
@@ -95,7 +95,11 @@ def run(opts: Options) -> dict:
     os.environ.update(env)
     print(f"bench {opts.name}: preparing the database", file=sys.stderr, flush=True)
     sqlite_file = opts.folder / "var" / "motcua.sqlite3"
-    if opts.reuse and opts.database == "sqlite" and sqlite_file.exists():
+    reusable = sqlite_file.exists() if opts.database == "sqlite" else True
+    if opts.reuse and reusable:
+        # The code may be newer than the database: its migrations, then the static files.
+        manage(env, "migrate", "--no-input", "-v", "0")
+        manage(env, "collectstatic", "--no-input", "-v", "0")
         result["generation"] = {"reused": True}
     else:
         result["generation"] = prepare_database(env, opts.dossiers)

@@ -11,8 +11,16 @@ from fractions import Fraction
 
 from oversight.caching import cached
 from oversight.choosing import period_query
-from service_index.compute import IndexResult, Scope, by_level, index_for, rank_agencies
+from service_index.compute import (
+    Gathered,
+    IndexResult,
+    Scope,
+    by_level,
+    index_for,
+    rank_agencies,
+)
 from service_index.drilldown import DOSSIER_FIGURES, PROCEDURE_FIGURES
+from service_index.gathering import gather
 from service_index.periods import Period
 
 
@@ -102,14 +110,25 @@ def project(result: IndexResult) -> IndexView:
 Change = tuple[int, int, int] | None  # oversight.caching.latest_change(), if already read
 
 
+def gathered(period: Period, change: Change = None) -> Gathered:
+    """The inputs of every agency for the period (`service_index.gathering.gather`), read once
+    per change of the figures: the province's index, the levels' and the ranking on one page
+    share them, as do the pages of the same period."""
+    return cached("gathered", period_query(period), lambda: gather(period), change)
+
+
 def index_view(scope: Scope, period: Period, change: Change = None) -> IndexView:
     params = {"scope": [scope.kind, scope.code], "period": period_query(period)}
-    return cached("index", params, lambda: project(index_for(scope, period)), change)
+
+    def make() -> IndexView:
+        return project(index_for(scope, period, gathered=gathered(period, change)))
+
+    return cached("index", params, make, change)
 
 
 def level_views(period: Period, change: Change = None) -> list[IndexView]:
     def make() -> list[IndexView]:
-        return [project(r) for r in by_level(period)]
+        return [project(r) for r in by_level(period, gathered=gathered(period, change))]
 
     return cached("levels", period_query(period), make, change)
 
@@ -126,7 +145,7 @@ def ranking(period: Period, change: Change = None) -> list[RankView]:
     def make() -> list[RankView]:
         return [
             RankView(r.rank, r.agency.pk, r.agency.name, project(r.index))
-            for r in rank_agencies(period)
+            for r in rank_agencies(period, gathered=gathered(period, change))
         ]
 
     return cached("ranking", period_query(period), make, change)

@@ -216,16 +216,24 @@ def _inputs_of(scope: Scope, gathered: dict[int, Inputs]) -> Inputs:
     return total
 
 
-def index_for(scope: Scope, period: Period, now: dt.datetime | None = None) -> IndexResult:
+Gathered = dict[int, Inputs]
+
+
+def index_for(
+    scope: Scope, period: Period, now: dt.datetime | None = None, gathered: Gathered | None = None
+) -> IndexResult:
+    """The index of one scope (`gathered`: the inputs of `gather(period, now)`, if read)."""
     now = now or timezone.now()
-    gathered = gather(period, now)
+    gathered = gather(period, now) if gathered is None else gathered
     return result(scope, period, _inputs_of(scope, gathered), period.judged_moment(now))
 
 
-def by_level(period: Period, now: dt.datetime | None = None) -> list[IndexResult]:
+def by_level(
+    period: Period, now: dt.datetime | None = None, gathered: Gathered | None = None
+) -> list[IndexResult]:
     """The index of every administrative level that has agencies, from one gathering."""
     now = now or timezone.now()
-    gathered = gather(period, now)
+    gathered = gather(period, now) if gathered is None else gathered
     groups = Agency.objects.values_list("level__process_group", flat=True).distinct()
     scopes = [Scope.of_level(group) for group in sorted(set(groups))]
     judged = period.judged_moment(now)
@@ -239,11 +247,14 @@ class Ranked:
     index: IndexResult
 
 
-def rank_agencies(period: Period, now: dt.datetime | None = None, agencies=None) -> list[Ranked]:
+def rank_agencies(
+    period: Period, now: dt.datetime | None = None, agencies=None,
+    gathered: Gathered | None = None,
+) -> list[Ranked]:  # fmt: skip
     """Agencies by score, best first; equal scores share a rank (1, 2, 2, 4). Agencies with
     nothing measurable in the period come last, unranked."""
     now = now or timezone.now()
-    gathered = gather(period, now)
+    gathered = gather(period, now) if gathered is None else gathered
     judged = period.judged_moment(now)
     chosen = agencies if agencies is not None else Agency.objects.all()
     results = [

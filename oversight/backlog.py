@@ -14,6 +14,7 @@ their partial index), at most a page of them.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,9 +26,9 @@ from django.utils.translation import gettext_lazy as _
 
 from dossiers.lifecycle import OPEN
 from dossiers.models import Dossier
-from org.models import Official, OrgUnit
+from org.models import Agency, Official, OrgUnit
 from oversight.choosing import Filters
-from oversight.figures import GROUPS, label_map, months_between, narrow, summed_counts
+from oversight.figures import label_map, months_between, narrow, summed_counts
 from stats.models import DossierTiming
 from stats.queries import BACKLOG
 from workdays import clock
@@ -80,9 +81,37 @@ def backlog_by(
 ) -> list[Backlog]:
     """Open and overdue at the end of `day`, per agency, field or level (groups with none
     left out)."""
-    key = GROUPS[group][0]
-    rows = summed_counts(None, day, filters, agencies, sums=BACKLOG, by=[key])
-    found = [Backlog(r[key], "", r["open"] or 0, r["overdue"] or 0) for r in rows if r["open"]]
+    return backlogs_by([group], day, filters, agencies)[group]
+
+
+def backlogs_by(
+    groups: Iterable[str], day: dt.date, filters: Filters, agencies: Iterable[int] | None
+) -> dict[str, list[Backlog]]:
+    """`backlog_by` for several groups from one read: the sums per agency and field, folded
+    in Python into agencies, fields and levels (an agency has one level)."""
+    groups = list(groups)
+    rows = summed_counts(
+        None, day, filters, agencies, sums=BACKLOG, by=["agency", "procedure__field"]
+    )
+    level_of = {}
+    if "level" in groups:
+        agencies_seen = {r["agency"] for r in rows}
+        level_of = dict(
+            Agency.objects.filter(pk__in=agencies_seen).values_list("pk", "level__process_group")
+        )
+    sums: dict[str, dict] = {group: defaultdict(lambda: [0, 0]) for group in groups}
+    for r in rows:
+        keys = {"agency": r["agency"], "field": r["procedure__field"]}
+        keys["level"] = level_of.get(r["agency"])
+        for group in groups:
+            total = sums[group][keys[group]]
+            total[0] += r["open"] or 0
+            total[1] += r["overdue"] or 0
+    return {group: _labelled(group, sums[group]) for group in groups}
+
+
+def _labelled(group: str, sums: dict) -> list[Backlog]:
+    found = [Backlog(key, "", open_, overdue) for key, (open_, overdue) in sums.items() if open_]
     labels = label_map(group, [b.key for b in found])
     for b in found:
         b.label = labels.get(b.key, str(b.key))

@@ -94,7 +94,7 @@ def summed(
     """One dict per group of `by` (and per month if `monthly`, its first day as "month"): the
     group's values and `sums` (aggregates of counters, as for `QuerySet.annotate`) over the
     days `first` to `last`, for the rows matching the `where` lookups (day rows' spelling).
-    Groups with no row are absent; `by=()` gives one dict (empty if nothing matched)."""
+    Groups with no row are absent; `by=()` gives one dict (its sums None if nothing matched)."""
     by, where = list(by), dict(where or {})
     split = parts(first, last)
     names = [*by, *where]
@@ -106,7 +106,7 @@ def summed(
         rows = DossierCount.objects.filter(q, **where)
         if monthly:
             rows = rows.annotate(month=TruncMonth("day"))
-        _merge(merged, rows.values(*month, *by), dict(zip(by, by, strict=True)), sums)
+        _merge(merged, rows, [*month, *by], dict(zip(by, by, strict=True)), sums)
     if split.months is not None:
         lo, hi = split.months
         spelt = {name: _month_name(name) for name in by}
@@ -114,7 +114,7 @@ def summed(
         rows = rows.filter(**{_month_name(name): value for name, value in where.items()})
         if lo is not None:
             rows = rows.filter(month__gte=lo)
-        _merge(merged, rows.values(*month, *spelt.values()), spelt, sums)
+        _merge(merged, rows, [*month, *spelt.values()], spelt, sums)
     return list(merged.values())
 
 
@@ -128,11 +128,16 @@ def _day_queries(ranges: list[tuple[dt.date | None, dt.date]]) -> list[Q]:
     return [q]
 
 
-def _merge(merged: dict, rows, spelt: dict[str, str], sums: Mapping) -> None:
-    """Add each group's sums into `merged`, the group named in the day rows' spelling."""
-    for row in rows.annotate(**sums).order_by():
+def _merge(merged: dict, rows, columns: list[str], spelt: dict[str, str], sums: Mapping) -> None:
+    """Add each group's sums into `merged`, the group named in the day rows' spelling. With no
+    column to group by, one aggregate (`values()` with no names would group by every column)."""
+    if columns:
+        found = rows.values(*columns).annotate(**sums).order_by()
+    else:
+        found = [rows.aggregate(**sums)]
+    for row in found:
         group = {name: row[column] for name, column in spelt.items()}
-        if "month" in row:
+        if "month" in columns:
             group = {"month": as_date(row["month"]), **group}
         key = tuple(group.values())
         into = merged.setdefault(key, {**group, **dict.fromkeys(sums)})

@@ -64,6 +64,8 @@ def _from_days(first, last, by=()) -> dict:
     rows = DossierCount.objects.filter(day__lte=last)
     if first is not None:
         rows = rows.filter(day__gte=first)
+    if not by:
+        return _keyed([rows.aggregate(**BACKLOG)], by)
     return _keyed(rows.values(*by).annotate(**BACKLOG).order_by(), by)
 
 

@@ -201,14 +201,14 @@ def candidates(v: Viewer) -> Q:
 
 
 def _orm_counts(v: Viewer, tabs: list[Tab]) -> dict[str, int]:
+    """Each tab's count over the candidates. No outer filter by "any tab": the FILTER clauses
+    count the same without it, and with it PostgreSQL planned the OR of every tab's terms as a
+    bitmap scan of every open dossier of the province (48 ms against 14 at 200,000)."""
     wheres = {tab.key: tab.where(v) for tab in tabs}
     if "don-vi" in wheres:
         wheres["chua-phan-cong"] = wheres["don-vi"] & Q(current_step__assignee__isnull=True)
-    anywhere = Q(pk__in=[])
-    for where in wheres.values():
-        anywhere |= where
     aggregates = {key.replace("-", "_"): Count("pk", filter=where) for key, where in wheres.items()}
-    counts = Dossier.objects.filter(candidates(v)).filter(anywhere).aggregate(**aggregates)
+    counts = Dossier.objects.filter(candidates(v)).aggregate(**aggregates)
     return {key: counts[key.replace("-", "_")] or 0 for key in wheres}
 
 

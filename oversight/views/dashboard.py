@@ -85,14 +85,15 @@ def _summary(choice, judged, agency_id, live: bool, sees_all: bool, change) -> d
     f, agencies = choice.filters, choice.agencies
 
     def make() -> dict[str, str]:
-        by_agency = backlog.backlog_by("agency", judged, f, agencies)
+        groups = ["agency", "field", "level"] if sees_all else ["agency", "field"]
+        backlogs = backlog.backlogs_by(groups, judged, f, agencies)
         months = backlog.trend(judged, f, agencies)
         context = {
             "query": choice.query,
-            "by_agency": by_agency if agency_id is None else [],
-            "by_field": backlog.backlog_by("field", judged, f, agencies),
-            "by_level": backlog.backlog_by("level", judged, f, agencies) if sees_all else [],
-            "whole": backlog.total_backlog(by_agency),
+            "by_agency": backlogs["agency"] if agency_id is None else [],
+            "by_field": backlogs["field"],
+            "by_level": backlogs.get("level", []),
+            "whole": backlog.total_backlog(backlogs["agency"]),
             "flows": total(handling_by("agency", choice.period, f, agencies)),
             "months": months,
             "trend_chart": _trend_chart(months),

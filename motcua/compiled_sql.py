@@ -16,9 +16,11 @@ parameters), the compilation gives None and the caller runs its ORM query as bef
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -46,10 +48,37 @@ class CompiledSQL:
 
     def run(self, values: dict[str, object], suffix: str = "", extra: tuple = ()) -> tuple:
         """(column names, rows) of the SQL run with `values` (and `suffix` with `extra`)."""
-        with connection.cursor() as cursor:
+        with _cursor() as cursor:
             cursor.execute(self.sql + suffix, [*self.bind(values), *extra])
             names = [column[0] for column in cursor.description]
             return names, cursor.fetchall()
+
+
+def _cursor():
+    """A cursor for SQL that runs again and again with new values. On PostgreSQL it binds the
+    values on the server and prepares the statement once per connection (psycopg keeps it):
+    planning the joins of the tracking query took 3.4 ms against 0.45 ms to run it, and the
+    ORM's usual cursor writes the values into the text, so nothing could be reused. It is
+    wrapped like Django's own cursors: logged in tests, seen by execute wrappers."""
+    if connection.vendor != "postgresql" or not settings.MOTCUA["PREPARED_STATEMENTS"]:
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_preparing_cursor_class()(connection.connection))
+
+
+@functools.cache
+def _preparing_cursor_class() -> type:
+    """Django's server-binding cursor, asking psycopg to prepare every statement it runs
+    (imported late: the PostgreSQL backend needs psycopg, which a SQLite install may lack)."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class Preparing(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return Preparing
 
 
 def _same(param: object, placeholder: object) -> bool:

@@ -155,6 +155,14 @@ DATABASES = {"default": env_database_url("DATABASE_URL", f"sqlite:///{VAR_DIR / 
 # checked before reuse so a restarted database server is not an error page.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("MOTCUA_DB_CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL: the hot pages' queries (motcua.compiled_sql) run as prepared statements, which
+# psycopg keeps per connection; Django turns psycopg's preparing off unless `prepare_threshold`
+# is set. Only those queries ask for it: the ORM's others bind on the client, never prepared.
+# Turn off behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21, or
+# without max_prepared_statements).
+PREPARED_STATEMENTS = env_bool("MOTCUA_DB_PREPARED_STATEMENTS", True)
+if PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -239,6 +247,7 @@ MOTCUA = {
     "INTAKE_MAX_BODY_BYTES": env_int(
         "MOTCUA_INTAKE_MAX_BODY_BYTES", 64 * 1024 * 1024, minimum=1024
     ),
+    "PREPARED_STATEMENTS": PREPARED_STATEMENTS,  # see DATABASES above
     # Password of the demo staff accounts that `manage.py demo` creates (demo data only).
     "DEMO_PASSWORD": env_str("MOTCUA_DEMO_PASSWORD", "motcua-demo-2026"),
     # Portal account forms (sign-up, password reset, new verification link) accepted per hour

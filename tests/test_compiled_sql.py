@@ -89,3 +89,39 @@ def test_placeholders_are_matched_by_type_not_only_by_value():
     assert compiled is not None and compiled.slots == ((1, "one"),)
     moment = dt.datetime(1901, 1, 1, tzinfo=dt.UTC)
     assert compiled_sql.compile_sql("SELECT '1901-01-01'", [], {"now": moment}) is None
+
+
+def _prepared_runs() -> list[int]:
+    """How many times each statement prepared on this connection for `_user()` ran."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            ['%"auth_user"."username" = $1%'],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.needs_postgres
+def test_on_postgresql_a_compiled_query_is_prepared_once_per_connection_and_reads_afresh():
+    """The statement is prepared on the server at its first run and reused (its plan is not
+    made again at every request); the rows still come from the database at every run."""
+    user = _user()
+    User.objects.create(username="an")
+    before = sum(_prepared_runs())
+    assert user.rows(name="an") == [("an", False)]
+    User.objects.filter(username="an").update(is_staff=True)
+    assert user.rows(name="an") == [("an", True)]
+    assert user.rows(name="chi") == []
+    runs = _prepared_runs()
+    assert len(runs) == 1 and runs[0] - before == 3  # one statement, run three more times
+
+
+@pytest.mark.needs_postgres
+def test_prepared_statements_can_be_turned_off_for_a_pooler(settings):
+    settings.MOTCUA = {**settings.MOTCUA, "PREPARED_STATEMENTS": False}
+    user = _user()
+    User.objects.create(username="an")
+    before = _prepared_runs()
+    assert user.rows(name="an") == [("an", False)]
+    assert _prepared_runs() == before

@@ -12,30 +12,77 @@ that shows an applicant's personal data calls `log_personal_read`.
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from access.models import AccessLog
 from dossiers.models import Consultation, Document, Dossier, StepRun
-from org.models import Official, Role
+from motcua.compiled_sql import Prepared
+from org.models import Agency, Official, OfficialRole, OrgUnit, Role
 
 PROCESSING_ROLES = {Role.COUNTER_OFFICER, Role.SPECIALIST, Role.HEAD, Role.LEADER}
 AGENCY_WIDE_ROLES = {Role.COUNTER_OFFICER, Role.HEAD, Role.LEADER}
 
 
 def official_of(user) -> Official | None:
-    """The active official behind a signed-in user, with roles and agency loaded, or None."""
+    """The active official behind a signed-in user, with roles, unit and agency loaded, or
+    None. Every back-office request asks: two reads compiled once per process
+    (`motcua.compiled_sql`), the instances built as the ORM builds them; the ORM's own
+    select_related and prefetch_related cost four times what the database takes."""
     if not getattr(user, "is_authenticated", False):
         return None
-    official = (
-        Official.objects.filter(user=user, is_active=True)
-        .select_related("unit__agency")
-        .prefetch_related("roles")
-        .first()
+    found = OFFICIAL_ROW.rows(user_id=user.pk)
+    if not found:
+        return None
+    values = iter(found[0])
+    official, unit, agency = (
+        model.from_db(connection.alias, names, [next(values) for _name in names])
+        for model, names in _OFFICIAL_PARTS
     )
-    if official is not None:
-        official.user = user  # the user already loaded for this request: not read twice
+    unit.agency = agency
+    official.unit = unit
+    official.user = user  # the user already loaded for this request: not read twice
+    roles = [
+        OfficialRole.from_db(connection.alias, _ROLE_FIELDS, row)
+        for row in ROLE_ROWS.rows(official_id=official.pk)
+    ]
+    # What prefetch_related("roles") leaves: `official.roles.all()` answers without a query.
+    held = official.roles.all()
+    held._result_cache, held._prefetch_done = roles, True
+    official._prefetched_objects_cache = {"roles": held}
     return official
+
+
+def _attnames(model) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+_OFFICIAL_PARTS = [(m, _attnames(m)) for m in (Official, OrgUnit, Agency)]
+_ROLE_FIELDS = _attnames(OfficialRole)
+_OFFICIAL_COLUMNS = [
+    *_attnames(Official),
+    *[f"unit__{name}" for name in _attnames(OrgUnit)],
+    *[f"unit__agency__{name}" for name in _attnames(Agency)],
+]
+OFFICIAL_ROW = Prepared(
+    "access.official",
+    lambda user_id: Official.objects.filter(user_id=user_id, is_active=True).values_list(
+        *_OFFICIAL_COLUMNS
+    ),
+    typed=True,
+    user_id=-7_000_011,
+)
+ROLE_ROWS = Prepared(
+    "access.roles",
+    lambda official_id: (
+        OfficialRole.objects.filter(official_id=official_id)
+        .order_by("pk")
+        .values_list(*_ROLE_FIELDS)
+    ),
+    typed=True,
+    official_id=-7_000_012,
+)
 
 
 def reads_all(official: Official) -> bool:

@@ -15,10 +15,10 @@ parameters), the compilation gives None and the caller runs its ORM query as bef
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
@@ -29,13 +29,15 @@ from django.utils.dateparse import parse_datetime
 Placeholders = dict[str, object]
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class CompiledSQL:
     """SQL, its parameters, and the positions of those that take a request's values."""
 
     sql: str
     params: tuple
     slots: tuple[tuple[int, str], ...]
+    # Per column position, the converters the ORM would apply (`of_queryset(typed=True)`).
+    converters: tuple[tuple[int, tuple, object], ...] = ()
 
     def bind(self, values: dict[str, object]) -> list:
         params = list(self.params)
@@ -51,7 +53,21 @@ class CompiledSQL:
         with _cursor() as cursor:
             cursor.execute(self.sql + suffix, [*self.bind(values), *extra])
             names = [column[0] for column in cursor.description]
-            return names, cursor.fetchall()
+            return names, self._converted(cursor.fetchall())
+
+    def _converted(self, rows: list) -> list:
+        """The rows as the ORM gives them (the same converters, as its compiler applies them)."""
+        if not self.converters:
+            return rows
+        converted = []
+        for row in map(list, rows):
+            for position, functions, expression in self.converters:
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[position] = value
+            converted.append(tuple(row))
+        return converted
 
 
 def _cursor():
@@ -117,11 +133,19 @@ def compile_sql(
 
 
 def of_queryset(
-    queryset: QuerySet, placeholders: Placeholders, needed: frozenset[str] = frozenset()
-) -> CompiledSQL | None:
-    """The compiled SQL of a queryset built with the placeholders as its values."""
-    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-    return compile_sql(sql, params, placeholders, needed)
+    queryset: QuerySet, placeholders: Placeholders, needed: frozenset[str] = frozenset(),
+    typed: bool = False,
+) -> CompiledSQL | None:  # fmt: skip
+    """The compiled SQL of a queryset built with the placeholders as its values; `typed`: its
+    rows are converted as the ORM would (booleans and moments on SQLite, for instance)."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    compiled = compile_sql(sql, params, placeholders, needed)
+    if compiled is None or not typed:
+        return compiled
+    found = compiler.get_converters([expression for expression, _sql, _alias in compiler.select])
+    converters = tuple((i, tuple(fs), expression) for i, (fs, expression) in found.items())
+    return dataclasses.replace(compiled, converters=converters)
 
 
 def captured(run: Callable[[], object]) -> tuple[str, list] | None:
@@ -157,8 +181,13 @@ class Prepared:
     itself when the shape could not be compiled.
     """
 
-    def __init__(self, key: str, build: Callable[..., QuerySet], **placeholders: object) -> None:
+    def __init__(
+        self, key: str, build: Callable[..., QuerySet], *, typed: bool = False,
+        **placeholders: object,
+    ) -> None:  # fmt: skip
+        """`typed`: rows converted as the ORM converts them (for model instances)."""
         self._key, self._build, self._placeholders = key, build, placeholders
+        self._typed = typed
 
     def rows(self, **values: object) -> list[tuple]:
         compiled = cached(("prepared", self._key), self._compile)
@@ -168,7 +197,8 @@ class Prepared:
 
     def _compile(self) -> CompiledSQL | None:
         queryset = self._build(**self._placeholders)
-        return of_queryset(queryset, self._placeholders, frozenset(self._placeholders))
+        needed = frozenset(self._placeholders)
+        return of_queryset(queryset, self._placeholders, needed, typed=self._typed)
 
 
 def moment(value: object) -> dt.datetime | None:

@@ -144,8 +144,8 @@ def test_a_rebuild_shows_at_once_on_the_cached_dashboard(client, history):
     sign_in(client, history.overseer)
     url = "/giam-sat/?kind=month&year=2026&month=7"
     right = _fresh(client, url)
-    for table in (DossierCount, MonthCount):  # the drift, in the day rows and the month rows
-        table.objects.update(received=F("received") + 5)
+    for rows in (DossierCount, MonthCount):  # the drift, in the day rows and the month rows
+        rows.objects.update(received=F("received") + 5)
     drifted = _fresh(client, url)
     assert _figures(drifted) != _figures(right)
     assert _get(client, url) == drifted  # cached

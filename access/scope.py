@@ -47,6 +47,8 @@ def official_of(user) -> Official | None:
         OfficialRole.from_db(connection.alias, _ROLE_FIELDS, row)
         for row in ROLE_ROWS.rows(official_id=official.pk)
     ]
+    for role in roles:
+        role.official = official  # as prefetch_related leaves it: no query to go back
     # What prefetch_related("roles") leaves: `official.roles.all()` answers without a query.
     held = official.roles.all()
     held._result_cache, held._prefetch_done = roles, True

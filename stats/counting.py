@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 
-from stats.models import DossierCount, OfficialCount, counter_names
-from stats.months import add_month
+from stats import months
+from stats.models import DossierCount, MonthCount, OfficialCount, counter_names
 
 
 def _key_columns(model: type[models.Model]) -> list[str]:
+    if model is MonthCount:
+        return list(months.MONTH_KEY)
     names = ["day", "agency_id", "procedure_id", "channel"]
     if model is OfficialCount:
         names += ["unit_id", "official_id"]
@@ -25,8 +28,8 @@ def _key_columns(model: type[models.Model]) -> list[str]:
 
 
 def add(model: type[models.Model], key: tuple, counts: dict[str, int]) -> None:
-    """Add `counts` to the row of `key` (its values in `_key_columns` order); a day row's
-    counts go to its month row too (`stats.months`), in the same transaction."""
+    """Add `counts` to the row of `key` (its values in `_key_columns` order). Day rows of
+    DossierCount go through `add_dossier_rows`, which adds to their month rows too."""
     counts = {name: n for name, n in counts.items() if n}
     if not counts:
         return
@@ -45,8 +48,23 @@ def add(model: type[models.Model], key: tuple, counts: dict[str, int]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-    if model is DossierCount:
-        add_month(key, counts)
+
+
+def add_dossier_rows(rows: Mapping[tuple, Mapping[str, int]]) -> None:
+    """Add counts to day rows of DossierCount and to their month rows (`stats.months`).
+
+    Every writer locks rows in one global order: day rows by key, then month rows by key (then,
+    for a move, official rows by key). So two concurrent writers never wait for each other in
+    a cycle (a deadlock), even when two procedures of one field share a month row. In one
+    transaction (the caller's, if any): the day rows and their month rows commit together."""
+    if not rows:
+        return
+    with transaction.atomic():
+        for key in sorted(rows):
+            add(DossierCount, key, rows[key])
+        folded = months.fold(rows)
+        for key in sorted(folded):
+            add(MonthCount, key, folded[key])
 
 
 @dataclass
@@ -65,7 +83,6 @@ class Tally:
     def write(self) -> None:
         """Keys in sorted order: concurrent moves lock the rows they add to in one global
         order, so two of them never wait for each other in a cycle (a deadlock)."""
-        for key in sorted(self.dossier):
-            add(DossierCount, key, self.dossier[key])
+        add_dossier_rows(self.dossier)
         for key in sorted(self.official):
             add(OfficialCount, key, self.official[key])

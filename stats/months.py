@@ -3,23 +3,30 @@ processing agency, field and channel.
 
 Three writers, each in the transaction of what it counts:
 
-- `add_month()`: every upsert of a day row (`stats.counting.add`) adds the same counts to its
-  month row, the procedure's field read in the same statement (no cache to go stale);
+- `stats.counting.add_dossier_rows`: the day rows of a move (or of the overdue job), then
+  their month rows, folded here (`fold`) after the procedures' fields are read;
 - `fill()`: the rebuild, and the migration that created the table, sum the day rows at once;
-- `move_procedure()`: a procedure changes field; its counts leave the old field's rows for
-  the new field's. On PostgreSQL it first locks the month table against other writers until
-  it commits: a move that already added under the old field commits before the lock is
-  granted (and is moved with the rest), and one that comes after reads the new field.
-  SQLite serialises writers by itself.
+- `move_procedure()`: a procedure saved with another field; its counts leave the old field's
+  rows for the new field's.
+
+Why they cannot disagree on PostgreSQL (READ COMMITTED): a field change locks the month table
+in SHARE ROW EXCLUSIVE mode, before it reads the old field, until it commits. `fold` first
+takes ROW EXCLUSIVE on the same table (what its upserts take anyway), which waits for such a
+change to commit, and only then reads the fields, so it reads the new one. A move that had
+folded before commits before the change is granted its lock, and its counts are moved with
+the rest. SQLite serialises writers by itself.
 """
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+
 from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 
 from stats.models import DossierCount, MonthCount, counter_names
 
-DAY_KEY = ("agency_id", "procedure_id", "channel")
 MONTH_KEY = ("month", "agency_id", "field_id", "channel")
 
 
@@ -34,24 +41,26 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def add_month(day_key: tuple, counts: dict[str, int]) -> None:
-    """Add `counts` (non-zero, DossierCount counters) to the month row of a day row's key
-    (day, agency id, procedure id, channel)."""
-    day, agency_id, procedure_id, channel = day_key
-    table = _table(MonthCount)
-    names = counter_names(MonthCount)  # every column: the defaults are Django's, not the table's
-    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counts)
-    placeholders = ", ".join(["%s"] * len(names))
-    # The WHERE makes the SELECT unambiguous for SQLite before ON CONFLICT (its documented rule).
-    sql = (
-        f"INSERT INTO {table} ({', '.join(MONTH_KEY)}, {', '.join(names)}) "
-        f"SELECT %s, %s, p.field_id, %s, {placeholders} FROM catalog_procedure p "
-        f"WHERE p.id = %s ON CONFLICT ({', '.join(MONTH_KEY)}) DO UPDATE SET {updates}"
-    )
-    month = day.replace(day=1)
-    with connection.cursor() as cursor:
-        values = [counts.get(name, 0) for name in names]
-        cursor.execute(sql, [month, agency_id, channel, *values, procedure_id])
+def lock_for_writing() -> None:
+    """PostgreSQL: the lock every writer of month rows takes first (see the module's text)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {_table(MonthCount)} IN ROW EXCLUSIVE MODE")
+
+
+def fold(day_rows: Mapping[tuple, Mapping[str, int]]) -> dict[tuple, Counter]:
+    """The month rows' counts of some day rows' counts, keyed (month, agency id, field id,
+    channel); the day rows keyed (day, agency id, procedure id, channel)."""
+    from catalog.models import Procedure
+
+    lock_for_writing()
+    procedures = {key[2] for key in day_rows}
+    field_of = dict(Procedure.objects.filter(pk__in=procedures).values_list("pk", "field_id"))
+    months: dict[tuple, Counter] = defaultdict(Counter)
+    for (day, agency_id, procedure_id, channel), counts in day_rows.items():
+        month = months[(day.replace(day=1), agency_id, field_of[procedure_id], channel)]
+        month.update({name: n for name, n in counts.items() if n})
+    return months
 
 
 def _sums_select(where: str = "", field: str = "p.field_id") -> str:
@@ -88,8 +97,7 @@ def move_procedure(procedure_id: int, old_field_id: int, new_field_id: int) -> N
     match = " AND ".join(f"{table}.{c} = s.{c}" for c in MONTH_KEY)
     mine = "WHERE d.procedure_id = %s"
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        _lock_against_writers()
         minus = ", ".join(f"{c} = {table}.{c} - s.{c}" for c in counters)
         old = _sums_select(mine, field=str(int(old_field_id)))
         cursor.execute(f"UPDATE {table} SET {minus} FROM ({old}) s WHERE {match}", [procedure_id])
@@ -110,11 +118,32 @@ def move_procedure(procedure_id: int, old_field_id: int, new_field_id: int) -> N
 _OLD_FIELD = "_stats_field_before_save"
 
 
-def _remember_field(sender, instance, raw: bool = False, **kwargs) -> None:
+def _lock_against_writers() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {_table(MonthCount)} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def _remember_field(sender, instance, raw: bool = False, update_fields=None, **kwargs) -> None:
+    """Before a procedure is saved with another field: lock the month rows against writers
+    (until the save's transaction commits), then read the field it had, its row locked so two
+    saves of the same procedure move its counts one after the other."""
     if raw or instance.pk is None:
         return
-    before = sender.objects.filter(pk=instance.pk).values_list("field_id", flat=True).first()
-    setattr(instance, _OLD_FIELD, before)
+    if update_fields is not None and not {"field", "field_id"} & set(update_fields):
+        return  # the field is not written by this save
+    rows = sender.objects.filter(pk=instance.pk).values_list("field_id", flat=True)
+    before = rows.first()
+    if before is None or before == instance.field_id:
+        return
+    if not connection.in_atomic_block:
+        raise TransactionManagementError(
+            "Đổi lĩnh vực của thủ tục phải nằm trong một giao dịch (transaction.atomic). / "
+            "A procedure's field changes inside a transaction (transaction.atomic): its "
+            "monthly statistics move with it."
+        )
+    _lock_against_writers()
+    setattr(instance, _OLD_FIELD, rows.select_for_update().first())
 
 
 def _move_counts(sender, instance, raw: bool = False, created: bool = False, **kwargs) -> None:

@@ -19,8 +19,7 @@ from django.utils import timezone
 
 from dossiers.models import Dossier
 from stats import generation
-from stats.counting import add
-from stats.models import DossierCount
+from stats.counting import add_dossier_rows
 
 BATCH = 5000
 
@@ -51,8 +50,8 @@ def count_overdue(now: dt.datetime | None = None) -> int:
             )
             for pk, *base in rows:
                 per_key[(timezone.localdate(_aware(claimed[pk])), *base)] += 1
-        for key in sorted(per_key):  # the order moves lock keys in (stats.counting.Tally)
-            add(DossierCount, key, {"became_overdue": per_key[key]})
         if claimed:  # the backlog figures changed without a move: cached pages must see it
+            # First, as a catalogue edit bumps it before it locks the month rows (one order).
             generation.bump()
+        add_dossier_rows({key: {"became_overdue": n} for key, n in per_key.items()})
     return len(claimed)

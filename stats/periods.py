@@ -27,6 +27,12 @@ from stats.models import DossierCount, MonthCount
 
 # The day rows' spelling -> the month rows' (every other lookup is spelt alike).
 MONTH_SPELLING = {"procedure__field": "field"}
+# What a month row's lookup may start with: its own fields (the month, the procedure's field
+# and the day are not among the day rows' names that carry over).
+_MONTH_FIELDS = frozenset(
+    {f.name for f in MonthCount._meta.concrete_fields}
+    | {f.attname for f in MonthCount._meta.concrete_fields}
+) - {"month", "field", "field_id", "id"}
 DAY = dt.timedelta(days=1)
 
 
@@ -84,7 +90,7 @@ def _month_name(name: str) -> str | None:
     for day_name, month_name in MONTH_SPELLING.items():
         if name == day_name or name.startswith(day_name + "__"):
             return month_name + name[len(day_name) :]
-    return None if name.split("__")[0] in ("procedure", "day") else name
+    return name if name.split("__")[0] in _MONTH_FIELDS else None
 
 
 def summed(

@@ -15,7 +15,7 @@ without the service functions) call `rebuild()`. One transaction:
 4. Fill DossierCount and OfficialCount with one INSERT ... SELECT each, summing a UNION ALL of
    one SELECT per source (dossiers, supplement requests, pauses, apologies, results,
    documents, step runs, the event log for who did what), each summed per key first; then
-   MonthCount from DossierCount (`stats.months.fill`).
+   MonthCount from DossierCount once the ratings are in (`stats.months.fill`).
 
 No per-dossier Python except step 3's few; the day line keeps working minutes in SQL. On
 PostgreSQL the tables' unique keys and indexes are dropped during the load and built again
@@ -83,12 +83,12 @@ def rebuild(now: dt.datetime | None = None) -> Report:
                 report.judged_in_python = _judge_in_python()
                 _insert_timings(dialect, now)
                 _insert_counts(DossierCount, _dossier_sources(dialect), docs=True)
-                months.fill()
                 _insert_counts(OfficialCount, _official_sources(dialect), docs=False)
             _drop_day_line()
             for source in RATING_SOURCES:
                 for model, key, counts in source():
                     add(model, key, counts)
+            months.fill()  # from the day rows, the ratings' included
         report.dossier_rows = DossierCount.objects.count()
         report.official_rows = OfficialCount.objects.count()
         # Commits with the new rows: pages cached under the old generation are never read again.

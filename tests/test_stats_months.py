@@ -1,24 +1,27 @@
 """The month rows (stats.MonthCount) hold the sums of the day rows, and a sum over any span
 read through them (stats.periods) equals the sum of the day rows of that span: random counts
 on random days, random spans (hypothesis). A procedure that changes field takes its counts
-along. (The rebuild's month rows equal the moves' in tests/test_stats_rebuild.py.)"""
+along, inside its transaction. (The rebuild's month rows equal the moves' in
+tests/test_stats_rebuild.py.)"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from django.db import transaction
 from django.db.models import F, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.db.transaction import TransactionManagementError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog.models import Procedure
-from stats.counting import add
+from stats.counting import add_dossier_rows
 from stats.models import DossierCount, MonthCount
-from stats.periods import parts, summed
-from stats.rebuild import rebuild
+from stats.periods import as_date, parts, summed
 from tests import factories
-from tests.stats_helpers import month_rows_from_days, summary_rows
+from tests.stats_helpers import month_rows_from_days
 
 FIRST = dt.date(2026, 1, 1)
 DAYS = 150  # five months and a bit: spans cover whole and partial months
@@ -51,26 +54,39 @@ count = st.tuples(
     st.sampled_from(["online", "direct"]), st.integers(1, 5), st.integers(0, 3),
 )  # fmt: skip
 counts = st.lists(count, min_size=1, max_size=40)
+GROUPINGS = [
+    (), ("agency",), ("procedure__field",), ("agency", "channel"),
+    ("agency__level__process_group",),
+]  # fmt: skip
 
 
 def _add_all(places, rows) -> None:
+    """Each count as its own write (a move's), through the one function that writes day rows."""
     for offset, agency, procedure, channel, received, late in rows:
         key = (FIRST + dt.timedelta(days=offset), places["agencies"][agency],
                places["procedures"][procedure], channel)  # fmt: skip
-        add(DossierCount, key, {"received": received, "ended_late": late})
+        add_dossier_rows({key: {"received": received, "ended_late": late}})
 
 
-def _from_days(first, last, by=()) -> dict:
-    rows = DossierCount.objects.filter(day__lte=last)
+def _from_days(first, last, by=(), where=None, monthly=False) -> dict:
+    """The same sums straight from the day rows."""
+    rows = DossierCount.objects.filter(day__lte=last, **(where or {}))
     if first is not None:
         rows = rows.filter(day__gte=first)
+    if monthly:
+        rows, by = rows.annotate(month=TruncMonth("day")), ("month", *by)
     if not by:
         return _keyed([rows.aggregate(**BACKLOG)], by)
-    return _keyed(rows.values(*by).annotate(**BACKLOG).order_by(), by)
+    found = [
+        {**r, "month": as_date(r["month"])} if monthly else r
+        for r in rows.values(*by).annotate(**BACKLOG).order_by()
+    ]
+    return _keyed(found, by)
 
 
-def _through_months(first, last, by=()) -> dict:
-    return _keyed(summed(first, last, sums=BACKLOG, by=by), by)
+def _through_months(first, last, by=(), where=None, monthly=False) -> dict:
+    found = summed(first, last, sums=BACKLOG, by=by, where=where, monthly=monthly)
+    return _keyed(found, ("month", *by) if monthly else by)
 
 
 def _keyed(rows, by) -> dict:
@@ -90,16 +106,27 @@ def _keyed(rows, by) -> dict:
     rows=counts,
     a=st.integers(-1, DAYS + 10),
     b=st.integers(0, DAYS + 10),
-    by=st.sampled_from([(), ("agency",), ("procedure__field",), ("agency", "channel")]),
+    by=st.sampled_from(GROUPINGS),
+    where=st.sampled_from(["", "agency", "field", "procedure"]),
+    monthly=st.booleans(),
 )
-def test_a_span_read_through_the_month_rows_equals_its_day_rows(places, rows, a, b, by):
+def test_a_span_read_through_the_month_rows_equals_its_day_rows(
+    places, rows, a, b, by, where, monthly
+):
     DossierCount.objects.all().delete()
     MonthCount.objects.all().delete()
     _add_all(places, rows)
     assert sorted(MonthCount.objects.values_list(*month_columns())) == month_rows_from_days()
     first = None if a < 0 else FIRST + dt.timedelta(days=a)
     last = FIRST + dt.timedelta(days=b)
-    assert _through_months(first, last, by) == _from_days(first, last, by)
+    lookups = {
+        "": {},
+        "agency": {"agency__in": places["agencies"][:1]},
+        "field": {"procedure__field": places["fields"][0].pk},
+        "procedure": {"procedure_id": places["procedures"][2]},  # day rows only
+    }[where]
+    expected = _from_days(first, last, by, lookups, monthly)
+    assert _through_months(first, last, by, lookups, monthly) == expected
 
 
 def month_columns() -> list[str]:
@@ -149,8 +176,26 @@ def test_a_procedure_that_changes_field_takes_its_counts_along(places):
 
 
 @pytest.mark.django_db
-def test_the_rebuild_writes_the_month_rows_the_moves_wrote(places):
-    _add_all(places, [(0, 0, 0, "online", 2, 1), (3, 1, 2, "direct", 5, 0)])
-    assert summary_rows()["MonthCount"] == month_rows_from_days()
-    rebuild()  # no dossier behind these counts: the rebuild empties every summary table
-    assert summary_rows()["MonthCount"] == month_rows_from_days() == []
+def test_a_save_that_does_not_write_the_field_moves_nothing(places):
+    land, labour = places["fields"]
+    _add_all(places, [(0, 0, 0, "online", 2, 0)])
+    procedure = Procedure.objects.get(pk=places["procedures"][0])
+    procedure.field = labour  # set on the instance, not saved: only the name is written
+    procedure.name = "Tên mới"
+    procedure.save(update_fields=["name"])
+    assert Procedure.objects.get(pk=procedure.pk).field_id == land.pk
+    assert sorted(MonthCount.objects.values_list(*month_columns())) == month_rows_from_days()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_field_change_outside_a_transaction_is_refused_and_changes_nothing(places):
+    land, labour = places["fields"]
+    _add_all(places, [(0, 0, 0, "online", 2, 0)])
+    procedure = Procedure.objects.get(pk=places["procedures"][0])
+    procedure.field = labour
+    with pytest.raises(TransactionManagementError, match="transaction"):
+        procedure.save()
+    assert Procedure.objects.get(pk=procedure.pk).field_id == land.pk
+    with transaction.atomic():
+        procedure.save()
+    assert sorted(MonthCount.objects.values_list(*month_columns())) == month_rows_from_days()

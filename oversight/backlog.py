@@ -76,19 +76,12 @@ class Backlog:
         return Decimal(self.overdue) / self.open if self.open else None
 
 
-def backlog_by(
-    group: str, day: dt.date, filters: Filters, agencies: Iterable[int] | None
-) -> list[Backlog]:
-    """Open and overdue at the end of `day`, per agency, field or level (groups with none
-    left out)."""
-    return backlogs_by([group], day, filters, agencies)[group]
-
-
 def backlogs_by(
     groups: Iterable[str], day: dt.date, filters: Filters, agencies: Iterable[int] | None
 ) -> dict[str, list[Backlog]]:
-    """`backlog_by` for several groups from one read: the sums per agency and field, folded
-    in Python into agencies, fields and levels (an agency has one level)."""
+    """Open and overdue at the end of `day`, per group ("agency", "field", "level"; groups with
+    none left out), from one read: the sums per agency and field, folded in Python into
+    agencies, fields and levels (an agency has one level)."""
     groups = list(groups)
     rows = summed_counts(
         None, day, filters, agencies, sums=BACKLOG, by=["agency", "procedure__field"]

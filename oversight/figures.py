@@ -125,45 +125,41 @@ def summed_counts(
     """`sums` of the counters from `first` (None: the beginning) to `last`, per group of `by`
     (DossierCount spelling: "agency", "procedure__field", "agency__level__process_group") and
     per month if `monthly`, for the chosen filters and agencies (`stats.periods.summed`)."""
-    where: dict[str, object] = {}
-    if agencies is not None:
-        where["agency__in"] = list(agencies)
-    if filters.agency_id is not None:
-        where["agency"] = filters.agency_id
-    if filters.field_id is not None:
-        where["procedure__field"] = filters.field_id
-    if filters.level is not None:
-        where["agency__level__process_group"] = filters.level
+    where = scope_lookups(agencies, filters, agency="agency")
     return summed(first, last, sums=sums, by=by, where=where, monthly=monthly)
+
+
+def scope_lookups(
+    agencies: Iterable[int] | None, filters: Filters, *, agency: str, dossier: str = ""
+) -> dict[str, object]:
+    """The lookups of the scope (`agencies`) and the chosen filters, for rows whose agency is
+    `agency` (a summary row's agency, a dossier's processing agency) and whose procedure is
+    reached through `dossier` ("" or "dossier__")."""
+    lookups: dict[str, object] = {}
+    if agencies is not None:
+        lookups[f"{agency}__in"] = list(agencies)
+    if filters.agency_id is not None:
+        lookups[agency] = filters.agency_id
+    if filters.field_id is not None:
+        lookups[f"{dossier}procedure__field"] = filters.field_id
+    if filters.level is not None:
+        lookups[f"{agency}__level__process_group"] = filters.level
+    return lookups
 
 
 def narrow(
     rows: QuerySet, agencies: Iterable[int] | None, filters: Filters, *, agency: str
 ) -> QuerySet:
-    """Apply the scope (`agencies`) and the chosen filters to rows whose agency is `agency`
-    (a summary row's agency, or a dossier's processing agency)."""
-    if agencies is not None:
-        rows = rows.filter(**{f"{agency}__in": list(agencies)})
-    if filters.agency_id is not None:
-        rows = rows.filter(**{agency: filters.agency_id})
-    if filters.field_id is not None:
-        rows = rows.filter(procedure__field=filters.field_id)
-    if filters.level is not None:
-        rows = rows.filter(**{f"{agency}__level__process_group": filters.level})
-    return rows
+    """Apply the scope (`agencies`) and the chosen filters to rows whose agency is `agency`."""
+    return rows.filter(**scope_lookups(agencies, filters, agency=agency))
 
 
 def ratings(start: dt.datetime, end: dt.datetime, filters: Filters, agencies) -> QuerySet:
     rows = Rating.objects.filter(rated_at__gte=start, rated_at__lt=end)
-    if agencies is not None:
-        rows = rows.filter(dossier__processing_agency__in=list(agencies))
-    if filters.agency_id is not None:
-        rows = rows.filter(dossier__processing_agency=filters.agency_id)
-    if filters.field_id is not None:
-        rows = rows.filter(dossier__procedure__field=filters.field_id)
-    if filters.level is not None:
-        rows = rows.filter(dossier__processing_agency__level__process_group=filters.level)
-    return rows
+    lookups = scope_lookups(
+        agencies, filters, agency="dossier__processing_agency", dossier="dossier__"
+    )
+    return rows.filter(**lookups)
 
 
 def _flow_sums() -> dict:

@@ -32,6 +32,17 @@ def minutes() -> models.BigIntegerField:
     return models.BigIntegerField(default=0)
 
 
+def derived_link(to: str, verbose_name) -> models.ForeignKey:
+    """A link of a derived (summary) row. No database constraint: it would check every counted
+    row (a trigger per insert), which the rebuild of millions of rows cannot afford, and the
+    rows are derived from dossiers that are themselves checked. No index of its own: each
+    table's indexes serve its reads."""
+    return models.ForeignKey(
+        to, on_delete=models.CASCADE, related_name="+", verbose_name=verbose_name,
+        db_constraint=False, db_index=False,
+    )  # fmt: skip
+
+
 class DossierCounters(models.Model):
     """The counters of what happened to dossiers, shared by the day rows and the month rows.
     Every definition is in docs/statistics.md."""
@@ -76,17 +87,8 @@ class DossierCount(DossierCounters):
     """
 
     day = models.DateField(_("ngày"))
-    # No database constraints on the links of these derived tables: a constraint would check
-    # every counted row (a trigger per insert), which the rebuild of millions of rows cannot
-    # afford; the rows are derived from dossiers that are themselves checked.
-    agency = models.ForeignKey(
-        "org.Agency", on_delete=models.CASCADE, related_name="+", verbose_name=_("cơ quan"),
-        db_constraint=False, db_index=False,  # the indexes below serve the reads
-    )  # fmt: skip
-    procedure = models.ForeignKey(
-        "catalog.Procedure", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("thủ tục"), db_constraint=False, db_index=False,
-    )  # fmt: skip
+    agency = derived_link("org.Agency", _("cơ quan"))
+    procedure = derived_link("catalog.Procedure", _("thủ tục"))
     channel = models.CharField(_("kênh nộp"), max_length=10)
 
     class Meta:
@@ -118,14 +120,8 @@ class MonthCount(DossierCounters):
     """
 
     month = models.DateField(_("tháng"))
-    agency = models.ForeignKey(
-        "org.Agency", on_delete=models.CASCADE, related_name="+", verbose_name=_("cơ quan"),
-        db_constraint=False, db_index=False,  # derived rows (see DossierCount.agency)
-    )  # fmt: skip
-    field = models.ForeignKey(
-        "catalog.Field", on_delete=models.CASCADE, related_name="+", verbose_name=_("lĩnh vực"),
-        db_constraint=False, db_index=False,
-    )  # fmt: skip
+    agency = derived_link("org.Agency", _("cơ quan"))
+    field = derived_link("catalog.Field", _("lĩnh vực"))
     channel = models.CharField(_("kênh nộp"), max_length=10)
 
     class Meta:
@@ -145,17 +141,8 @@ class OfficialCount(models.Model):
     """Per day, processing agency, procedure, channel, unit and official: acts and steps."""
 
     day = models.DateField(_("ngày"))
-    # No database constraints on the links of these derived tables: a constraint would check
-    # every counted row (a trigger per insert), which the rebuild of millions of rows cannot
-    # afford; the rows are derived from dossiers that are themselves checked.
-    agency = models.ForeignKey(
-        "org.Agency", on_delete=models.CASCADE, related_name="+", verbose_name=_("cơ quan"),
-        db_constraint=False, db_index=False,  # the indexes below serve the reads
-    )  # fmt: skip
-    procedure = models.ForeignKey(
-        "catalog.Procedure", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("thủ tục"), db_constraint=False, db_index=False,
-    )  # fmt: skip
+    agency = derived_link("org.Agency", _("cơ quan"))
+    procedure = derived_link("catalog.Procedure", _("thủ tục"))
     channel = models.CharField(_("kênh nộp"), max_length=10)
     # Plain ids, 0 for "nobody" (a step closed without an assignee): NULLs would defeat the
     # unique key the upserts rely on (NULLs are distinct in a unique index).
@@ -221,7 +208,7 @@ class DossierTiming(models.Model):
 
     dossier = models.OneToOneField(
         "dossiers.Dossier", on_delete=models.CASCADE, primary_key=True, related_name="timing",
-        db_constraint=False,  # derived rows (see DossierCount.agency)
+        db_constraint=False,  # derived rows (see derived_link)
     )  # fmt: skip
     legal_due_at = models.DateTimeField(_("hạn theo quy định"), null=True, blank=True)
     paused_since = models.DateTimeField(_("tạm dừng từ"), null=True, blank=True)

@@ -41,11 +41,12 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def lock_for_writing() -> None:
-    """PostgreSQL: the lock every writer of month rows takes first (see the module's text)."""
+def _lock(mode: str) -> None:
+    """PostgreSQL: lock the month table until the transaction ends (see the module's text):
+    ROW EXCLUSIVE for the writers of counts, SHARE ROW EXCLUSIVE for a field change."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {_table(MonthCount)} IN ROW EXCLUSIVE MODE")
+            cursor.execute(f"LOCK TABLE {_table(MonthCount)} IN {mode} MODE")
 
 
 def fold(day_rows: Mapping[tuple, Mapping[str, int]]) -> dict[tuple, Counter]:
@@ -53,7 +54,7 @@ def fold(day_rows: Mapping[tuple, Mapping[str, int]]) -> dict[tuple, Counter]:
     channel); the day rows keyed (day, agency id, procedure id, channel)."""
     from catalog.models import Procedure
 
-    lock_for_writing()
+    _lock("ROW EXCLUSIVE")
     procedures = {key[2] for key in day_rows}
     field_of = dict(Procedure.objects.filter(pk__in=procedures).values_list("pk", "field_id"))
     months: dict[tuple, Counter] = defaultdict(Counter)
@@ -97,7 +98,7 @@ def move_procedure(procedure_id: int, old_field_id: int, new_field_id: int) -> N
     match = " AND ".join(f"{table}.{c} = s.{c}" for c in MONTH_KEY)
     mine = "WHERE d.procedure_id = %s"
     with transaction.atomic(), connection.cursor() as cursor:
-        _lock_against_writers()
+        _lock("SHARE ROW EXCLUSIVE")
         minus = ", ".join(f"{c} = {table}.{c} - s.{c}" for c in counters)
         old = _sums_select(mine, field=str(int(old_field_id)))
         cursor.execute(f"UPDATE {table} SET {minus} FROM ({old}) s WHERE {match}", [procedure_id])
@@ -118,12 +119,6 @@ def move_procedure(procedure_id: int, old_field_id: int, new_field_id: int) -> N
 _OLD_FIELD = "_stats_field_before_save"
 
 
-def _lock_against_writers() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {_table(MonthCount)} IN SHARE ROW EXCLUSIVE MODE")
-
-
 def _remember_field(sender, instance, raw: bool = False, update_fields=None, **kwargs) -> None:
     """Before a procedure is saved with another field: lock the month rows against writers
     (until the save's transaction commits), then read the field it had, its row locked so two
@@ -142,7 +137,7 @@ def _remember_field(sender, instance, raw: bool = False, update_fields=None, **k
             "A procedure's field changes inside a transaction (transaction.atomic): its "
             "monthly statistics move with it."
         )
-    _lock_against_writers()
+    _lock("SHARE ROW EXCLUSIVE")
     setattr(instance, _OLD_FIELD, rows.select_for_update().first())
 
 

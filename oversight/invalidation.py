@@ -1,8 +1,10 @@
-"""What else makes the cached oversight figures change: edits of the rows they are labelled
-and grouped by. Moves and ratings change the cache key by themselves (a new event or rating
-id), and the overdue job bumps the summary generation (stats.overdue); an edit of an agency,
-a level, a field or a procedure (its name, level, field, online level, the agencies that
-decide it) bumps it here, in the edit's transaction, through the model signals.
+"""What else makes the cached oversight figures and tracking pages change: edits of the rows
+they are labelled and grouped by. Moves and ratings change the cache keys by themselves (a new
+event or rating id), and the overdue job bumps the summary generation (stats.overdue); an edit
+of an agency, a level, a field or a procedure (its name, level, field, online level, the
+agencies that decide it), and of a unit or a process step (names on the public tracking
+timeline, `tracking.rendered`) bumps it here, in the edit's transaction, through the model
+signals. These edits are rare, so the cached entries they make unreadable cost little.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ def _bump_m2m(sender, action: str, **kwargs) -> None:
 
 
 def connect() -> None:
-    from catalog.models import Field, Procedure
-    from org.models import AdministrativeLevel, Agency
+    from catalog.models import Field, Procedure, ProcessStep
+    from org.models import AdministrativeLevel, Agency, OrgUnit
 
-    for model in (Agency, AdministrativeLevel, Field, Procedure):
+    for model in (Agency, AdministrativeLevel, Field, Procedure, OrgUnit, ProcessStep):
         uid = f"oversight-generation-{model._meta.label_lower}"
         post_save.connect(_bump, sender=model, dispatch_uid=uid + "-save")
         post_delete.connect(_bump, sender=model, dispatch_uid=uid + "-delete")

@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from django.utils.translation import gettext
 
-from dossiers.models import Event
+from dossiers.models import Applicant, Event
 from dossiers.services import (
     ApplicantData,
     assign_step,
@@ -396,6 +396,56 @@ def test_a_move_shows_at_once(client, province, received, django_assert_num_quer
     assert _timeline(after)[-1].endswith(
         "Bước 2: Thẩm định Phòng chuyên môn · Sở thử nghiệm Đang xử lý"
     )
+
+
+def test_an_unchanged_dossier_is_looked_up_again_in_one_query(
+    client, received, django_assert_num_queries
+):
+    """Looked up again with nothing changed, the page is the same and costs the one query that
+    reads the dossier's row (its facts and timeline come from the cache)."""
+    first = _page(client, received.code)
+    with django_assert_num_queries(1):
+        again = _page(client, received.code)
+    assert _without_tokens(again.content.decode()) == _without_tokens(first.content.decode())
+
+
+def _renamed(row, name: str) -> None:
+    row.name = name
+    row.save()
+
+
+def test_renamed_steps_units_agencies_and_applicants_show_at_once(client, province, received):
+    """Edits that append no event to the dossier still change its cached page at the next
+    lookup: the names on the timeline, the procedure's, the applicant's; each on its own."""
+    run = received.current_step
+    edits = [
+        (run.step, "Tiếp nhận và số hóa", "Bước 1: Tiếp nhận và số hóa · "),
+        (run.unit, "Bộ phận Một cửa mới", " · Bộ phận Một cửa mới · "),
+        (run.agency, "Sở thử nghiệm đổi tên", " · Sở thử nghiệm đổi tên Đang xử lý"),
+        (province.procedure, "Thủ tục đổi tên", "Thủ tục Thủ tục đổi tên"),
+    ]
+    for row, name, shown in edits:
+        assert shown not in _text(_page(client, received.code))
+        _renamed(row, name)
+        assert shown in _text(_page(client, received.code)), row
+    before = Applicant(name=PERSON.name).masked_name()
+    assert before in _text(_page(client, received.code))
+    _renamed(received.applicant, "Trần Thị Bích Hồng")
+    after = _text(_page(client, received.code))
+    assert received.applicant.masked_name() in after and before not in after
+
+
+def test_each_language_gets_its_own_page(client, received):
+    """The facts and timeline kept for one language are never served in the other."""
+    with translation.override("en"):
+        if gettext("Không tìm thấy hồ sơ") == "Không tìm thấy hồ sơ":
+            pytest.skip("locale/en not compiled with the pending translations (scripts/messages)")
+    assert "Tiếp nhận lúc" in _text(_page(client, received.code))
+    client.cookies["django_language"] = "en"
+    english = _text(_page(client, received.code))
+    assert "Received at" in english and "Tiếp nhận lúc" not in english
+    del client.cookies["django_language"]
+    assert "Tiếp nhận lúc" in _text(_page(client, received.code))
 
 
 def _without_tokens(html: str) -> str:

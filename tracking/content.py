@@ -48,8 +48,16 @@ def title(dossier: PublicDossier | None) -> SafeString:
     return mark_safe(t["Tra cứu hồ sơ"])
 
 
-def main(code: str, *, dossier: PublicDossier | None, looked_up: bool, limited: bool) -> SafeString:
-    """The content of <main>: the form, then the dossier or why there is none."""
+def dossier_sections(dossier: PublicDossier) -> SafeString:
+    """The dossier's facts and timeline: what the page shows of a found dossier, below the
+    form. It depends on the dossier, the language and the time zone only."""
+    t = texts.texts()
+    zone = get_current_timezone()  # what the `date` filter converts to
+    return mark_safe(_facts(t, dossier, zone) + "\n" + _timeline(t, dossier, zone))
+
+
+def main(code: str, *, sections: SafeString | None, looked_up: bool, limited: bool) -> SafeString:
+    """The content of <main>: the form, then the dossier's `sections` or why there are none."""
     t = texts.texts()
     parts = [_form(t, code)]
     if limited:
@@ -57,14 +65,13 @@ def main(code: str, *, dossier: PublicDossier | None, looked_up: bool, limited: 
             "Để bảo vệ thông tin của người nộp hồ sơ, mỗi địa chỉ chỉ được tra cứu một số lần "
             "mỗi phút. Vui lòng thử lại sau một phút."
         ]))  # fmt: skip
-    elif looked_up and not dossier:
+    elif looked_up and not sections:
         parts.append(_notice(t, "notice", "Không tìm thấy hồ sơ", t[
             "Không có hồ sơ nào mang mã “%(code)s”. Hãy kiểm tra lại mã ghi trên giấy tiếp "
             "nhận hồ sơ và hẹn trả kết quả."
         ] % {"code": esc(code)}))  # fmt: skip
-    elif dossier:
-        zone = get_current_timezone()  # what the `date` filter converts to
-        parts += [_facts(t, dossier, zone), _timeline(t, dossier, zone)]
+    elif sections:
+        parts.append(sections)
     return mark_safe("\n".join(parts))
 
 

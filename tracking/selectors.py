@@ -6,11 +6,12 @@ stranger may see: the procedure, agencies, units and dates, the applicant's name
 names. A refusal is shown as "has a result" like an approval: its content is for the applicant.
 
 Two queries for a found dossier (the dossier with its procedure, agencies and applicant's
-name; its step runs and public events), one for an unknown code; the page is benchmarked, so
-each query is compiled by the ORM once per process and then run with new values
+name, and the numbers that say whether it changed; its step runs and public events), one for
+an unknown code and for a dossier whose page is cached (`tracking.rendered`). The page is
+benchmarked, so each query is compiled by the ORM once per process and then run with new values
 (`motcua.compiled_sql.Prepared`): compiling costs about ten times what SQLite takes to answer
-these indexed reads. The rows are
-read fresh at every request: a move shows at once.
+these indexed reads. The dossier's row is read fresh at every request, and the cached page is
+used only while that row is unchanged: a move shows at once.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, DateTimeField, IntegerField, QuerySet, Value
+from django.db.models import CharField, DateTimeField, IntegerField, QuerySet, Subquery, Value
 
 from dossiers.lifecycle import OPEN, Move, Status
 from dossiers.models import Applicant, Dossier, Event, StepRun
 from motcua.compiled_sql import Prepared, moment
 from motcua.text import unaccent
+from stats.generation import ROW as GENERATION_ROW
+from stats.models import SummaryGeneration
 from tracking import texts
 
 CODE_MAX_LENGTH = Dossier._meta.get_field("code").max_length
@@ -65,11 +68,16 @@ _STEP_FIELDS = (
 # Stand for the values in a compiled query (motcua.compiled_sql): no code or id equals them.
 CODE_MARK, ID_MARK = "\x00tracking-code\x00", -770_077
 
-DOSSIER_ROW = Prepared(
-    "tracking.dossier",
-    lambda code: Dossier.objects.filter(code=code).values_list(*_DOSSIER_FIELDS),
-    code=CODE_MARK,
-)
+
+def _dossier_query(code: str) -> QuerySet:
+    """The public fields, then what says whether anything shown changed: the number of the
+    dossier's latest event and the summary generation (see `tracking.rendered`)."""
+    generation = SummaryGeneration.objects.filter(pk=GENERATION_ROW).values("n")
+    found = Dossier.objects.filter(code=code).annotate(generation=Subquery(generation))
+    return found.values_list(*_DOSSIER_FIELDS, "last_event_seq", "generation")
+
+
+DOSSIER_ROW = Prepared("tracking.dossier", _dossier_query, code=CODE_MARK)
 
 
 def _timeline_query(dossier_id: int) -> QuerySet:
@@ -166,14 +174,18 @@ def _stages(rows: list[tuple]) -> list[Stage]:
     ]  # fmt: skip
 
 
-def public_dossier(code: str) -> PublicDossier | None:
-    """The public view of the dossier with this (normalised) code, or None if there is none."""
+def dossier_row(code: str) -> tuple | None:
+    """The dossier's row (its public fields, latest event number and the summary generation),
+    or None if no dossier has this (normalised) code."""
     if not is_plausible_code(code):
         return None
     found = DOSSIER_ROW.rows(code=code)
-    if not found:
-        return None
-    (pk, code, status, submitted, received, due, returned, current_id, *names) = found[0]
+    return found[0] if found else None
+
+
+def from_row(row: tuple) -> PublicDossier:
+    """The public view of a dossier read by `dossier_row`: its timeline is read now."""
+    (pk, code, status, submitted, received, due, returned, current_id, *names, _seq, _gen) = row
     procedure, procedure_code, receiving, processing, applicant = names
     rows = TIMELINE_ROWS.rows(dossier_id=pk)
     current = next((r for r in rows if r[0] and r[1] == current_id and r[3] is None), None)

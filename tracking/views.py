@@ -1,14 +1,15 @@
 """The public tracking page (P5): `/tra-cuu/?ma=<code>`, no sign-in. Thin: parse, limit, read,
-render (the content by `tracking.content`, the page around it by `tracking.shell`)."""
+render (the dossier's part by `tracking.rendered`, the page around it by `tracking.shell`)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from tracking import content, shell, throttle
-from tracking.selectors import PublicDossier, normalise_code, public_dossier
+from tracking import content, rendered, shell, throttle
+from tracking.selectors import normalise_code
 
 
 @never_cache
@@ -24,16 +25,17 @@ def track(request: HttpRequest) -> HttpResponse:
         response = _page(request, code, limited=True, status=429)
         response["Retry-After"] = str(verdict.retry_after)
         return response
-    dossier = public_dossier(code)
-    return _page(request, code, dossier=dossier, status=200 if dossier else 404)
+    found = rendered.dossier_page(code)
+    return _page(request, code, found=found, status=200 if found else 404)
 
 
 def _page(
-    request: HttpRequest, code: str, *, dossier: PublicDossier | None = None,
+    request: HttpRequest, code: str, *, found: tuple[SafeString, SafeString] | None = None,
     limited: bool = False, status: int = 200,
 ) -> HttpResponse:  # fmt: skip
-    main = content.main(code, dossier=dossier, looked_up=bool(code), limited=limited)
-    html = shell.render(request, content.title(dossier), main)
+    title, sections = found or (content.title(None), None)
+    main = content.main(code, sections=sections, looked_up=bool(code), limited=limited)
+    html = shell.render(request, title, main)
     response = HttpResponse(html, status=status)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -310,6 +310,32 @@ def test_tab_counts_are_served_by_the_open_dossier_index(office):
     assert "dossier_open_by_due" in plan and "Seq Scan on dossiers_dossier" not in plan, plan
 
 
+@pytest.mark.needs_postgres
+def test_the_questions_to_answer_are_read_through_their_partial_index(office):
+    """The counts read the consultations the agency has not answered yet through their partial
+    index, never every question the agency was ever asked (its foreign key's index, dropped
+    inside the test's transaction so that tiny test tables show which index fits)."""
+    plain = _plain_index("dossiers_consultation", "agency_id")
+    plan = _plan_without([plain], "dossiers_consultation", lambda: _counts_plan(office))
+    assert "consultation_open_by_agency" in plan, plan
+    assert "Seq Scan on dossiers_consultation" not in plan, plan
+
+
+@pytest.mark.needs_postgres
+def test_the_open_dossier_index_covers_the_counts_candidate_rows(office):
+    """The open-dossier index holds the id, so the counts' candidate rows can be read from it
+    alone, without the table (at 200,000 dossiers PostgreSQL then stops combining the status
+    and agency indexes, whose sizes grow with every dossier ever filed: docs/performance.md).
+    The other indexes on these columns are dropped inside the test's transaction and bitmap
+    reads are off, so that tiny test tables show what this index alone can serve."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    plain = _plain_index("dossiers_dossier", "processing_agency_id")
+    drop = ["dossier_open_due", "dossier_held_by_receiver", plain]
+    plan = _plan_without(drop, "dossiers_dossier", lambda: _counts_plan(office))
+    assert "Index Only Scan using dossier_open_by_due" in plan, plan
+
+
 @pytest.mark.needs_chromium
 @pytest.mark.django_db(transaction=True)
 def test_queue_page_in_a_browser_fits_a_phone(live_server, office, settings):

@@ -57,6 +57,31 @@ def test_floors_answer_when_switched_on(bench_on, client, received):
     assert client.get(f"/bench/f1/{received.pk + 1000}/").status_code == 404
 
 
+def test_lookups_time_first_and_repeated_tracking_lookups(bench_on, province, settings):
+    """`python -m bench.lookups`: every lookup it times found the dossier (a 404 or 429 would
+    stop it), first lookups with an empty cache, then the same codes again."""
+    from bench import lookups
+    from dossiers.services import receive_dossier
+    from tracking.links import tracking_path
+
+    codes = [
+        receive_dossier(
+            actor=actor(province.officer), procedure=province.procedure,
+            applicant=applicant(), components=components(province),
+        ).code
+        for _ in range(3)
+    ]  # fmt: skip
+    settings.MOTCUA = {**settings.MOTCUA, "TRACKING_LOOKUPS_PER_MINUTE": 10**9}
+    paths = [tracking_path(code) for code in codes] * 10
+    rounds = lookups.measure(paths, rounds=2, first=4, repeated=6)
+    assert len(rounds) == 2 and all(ms > 0 for row in rounds for ms in row)
+    with pytest.raises(SystemExit, match="need 1020 codes"):
+        lookups.measure(paths, rounds=2)
+    paths[21] = tracking_path("KHONG-CO-0001")
+    with pytest.raises(SystemExit, match="did not answer 200"):
+        lookups.measure(paths, rounds=1, first=4, repeated=6)
+
+
 def test_bench_views_answer_loopback_only(bench_on, client, db):
     assert client.get("/bench/f0/", REMOTE_ADDR="203.0.113.9").status_code == 403
 

@@ -105,9 +105,12 @@ class Dossier(models.Model):
         verbose_name = _("hồ sơ")
         verbose_name_plural = _("hồ sơ")
         indexes = [
-            # Queues and overdue lists: open dossiers of an agency by due moment.
+            # Queues and overdue lists: open dossiers of an agency by due moment. The id makes
+            # it cover the queue's candidate rows (an index-only read of the agency's open
+            # dossiers): without it, PostgreSQL combined three status and agency indexes, whose
+            # sizes grow with every dossier ever filed (4 ms at 200,000 against 0.4 ms).
             models.Index(
-                fields=["processing_agency", "due_at"],
+                fields=["processing_agency", "due_at", "id"],
                 condition=Q(status__in=sorted(OPEN)),
                 name="dossier_open_by_due",
             ),

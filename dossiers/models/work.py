@@ -169,6 +169,15 @@ class Consultation(models.Model):
         verbose_name = _("xin ý kiến")
         verbose_name_plural = _("xin ý kiến")
         ordering = ["dossier", "asked_at"]
+        indexes = [
+            # The questions an agency still has to answer (its queue's tab and counts): the
+            # agency's own index reads every question it was ever asked.
+            models.Index(
+                fields=["agency", "dossier"],
+                condition=models.Q(answered_at__isnull=True),
+                name="consultation_open_by_agency",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.dossier_id} → {self.agency_id}"

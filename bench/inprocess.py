@@ -23,10 +23,11 @@ def client(cookie: str = "") -> Client:
     return c
 
 
-def query_count(path: str, cookie: str = "") -> tuple[int, int]:
-    """(HTTP status, SQL queries) of one GET, after one unmeasured GET that warms caches."""
+def query_count(path: str, cookie: str = "", warm: str = "") -> tuple[int, int]:
+    """(HTTP status, SQL queries) of one GET, after one unmeasured GET that warms caches (of
+    `warm` if given: then the measured GET is the first of its path)."""
     c = client(cookie)
-    c.get(path)
+    c.get(warm or path)
     with CaptureQueriesContext(connection) as queries:
         status = c.get(path).status_code
     return status, len(queries)

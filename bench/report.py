@@ -46,7 +46,8 @@ def _page_figure(page: targets.Page, r: dict) -> str:
             f"{p.split('per=')[-1]} rows: {q}" for p, q in r["queries_by_path"].items()
         )
     elif "queries" in r:
-        figure += f", {r['queries']} SQL queries"
+        first = " (first request of a path)" if r.get("queries_first_request") else ""
+        figure += f", {r['queries']} SQL queries{first}"
     if "locked" in r:
         figure += f", {r['locked']} 'database is locked'"
     if r.get("bad_status") or r.get("socket_errors"):

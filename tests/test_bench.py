@@ -82,6 +82,24 @@ def test_lookups_time_first_and_repeated_tracking_lookups(bench_on, province, se
         lookups.measure(paths, rounds=1, first=4, repeated=6)
 
 
+def test_tracking_queries_are_counted_for_a_first_lookup(province):
+    """The tracking leg looks up many codes, mostly once: its query count is a first lookup's
+    (the process warmed on another code), not a repeat's, which the cache serves in one."""
+    from bench import inprocess
+    from dossiers.services import receive_dossier
+    from tracking.links import tracking_path
+
+    first, other = (
+        tracking_path(receive_dossier(
+            actor=actor(province.officer), procedure=province.procedure,
+            applicant=applicant(), components=components(province),
+        ).code)
+        for _ in range(2)
+    )  # fmt: skip
+    assert inprocess.query_count(first, warm=other) == (200, 2)
+    assert inprocess.query_count(first) == (200, 1)
+
+
 def test_bench_views_answer_loopback_only(bench_on, client, db):
     assert client.get("/bench/f0/", REMOTE_ADDR="203.0.113.9").status_code == 403
 

@@ -165,6 +165,23 @@ if PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"].endswith("postgresql")
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The default cache holds the rate-limit counters and the oversight figures; it is each
+# process's own memory, as Django's default is (configure a shared one when several web
+# processes must share the limits). The tracking page's rendered dossiers
+# (`tracking.rendered`, decision 0010) have their own store in each process: anonymous lookups
+# of many codes never evict a counter or a figure, and the entries end with the process, so a
+# new release never serves an older release's HTML.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "tracking": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "motcua-tracking",
+        "TIMEOUT": 3600,
+        # About 5 KB each: some 10 MB per process when full.
+        "OPTIONS": {"MAX_ENTRIES": env_int("MOTCUA_TRACKING_CACHE_ENTRIES", 2000, minimum=1)},
+    },
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -4,7 +4,8 @@ event or rating id), and the overdue job bumps the summary generation (stats.ove
 of an agency, a level, a field or a procedure (its name, level, field, online level, the
 agencies that decide it), and of a unit or a process step (names on the public tracking
 timeline, `tracking.rendered`) bumps it here, in the edit's transaction, through the model
-signals. These edits are rare, so the cached entries they make unreadable cost little.
+signals, together with the names' number (`stats.generation.NAMES`) that the tracking page
+keys on. These edits are rare, so the cached entries they make unreadable cost little.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 def _bump(sender, **kwargs) -> None:
-    from stats.generation import bump
+    from stats.generation import NAMES, ROW, bump
 
     if kwargs.get("raw"):  # fixtures loaded as they are: no cache to invalidate yet
         return
-    bump()
+    bump(ROW, NAMES)
 
 
 def _bump_m2m(sender, action: str, **kwargs) -> None:

@@ -244,9 +244,10 @@ class SummaryGeneration(models.Model):
     """A number that grows, in the writing transaction, whenever summary figures change other
     than by a move or a rating (those append a row whose id the readers' cache keys hold):
     the periodic overdue count, and edits of what the figures are labelled and grouped by
-    (agencies, levels, fields, procedures) or the tracking page shows (units, process steps).
-    `stats.generation` bumps and reads it; the oversight caches (oversight.caching) and the
-    tracking page (tracking.rendered) key their entries on it."""
+    (agencies, levels, fields, procedures). `stats.generation` bumps and reads it; the
+    oversight caches key their entries on it (oversight.caching). A second row
+    (`stats.generation.NAMES`) counts only the edits of names, units and process steps
+    included: the tracking page keys its entries on it (tracking.rendered)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True)
     n = models.BigIntegerField(default=0)

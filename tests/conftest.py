@@ -87,12 +87,15 @@ def _fast_password_hashing(settings):
 def _empty_cache():
     """The cache is per process and outlives each test's database, which is rolled back: on
     SQLite the next test reuses the same row ids, so a page cached under "latest event 12" by
-    one test would be served to the next. Every test starts with an empty cache."""
-    from django.core.cache import cache
+    one test would be served to the next. Every test starts with empty caches (all of them:
+    the tracking page has its own)."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -386,7 +386,8 @@ def test_tracking_by_keyboard_without_javascript_at_360_px(live_server, province
 
 
 def test_a_move_shows_at_once(client, province, received, django_assert_num_queries):
-    """Nothing of a dossier is kept between requests: the next lookup after a move shows it."""
+    """The next lookup after a move shows it: the move gives the dossier a new latest event,
+    so the page kept for the old one is not read (two queries: the dossier; its timeline)."""
     before = _text(_page(client, received.code))
     assert "Đang ở Bước 1: Tiếp nhận" in before
     hand_over_step(actor=actor(province.officer), dossier=received, at=local(2026, 11, 2, 10, 0))
@@ -446,6 +447,41 @@ def test_each_language_gets_its_own_page(client, received):
     assert "Received at" in english and "Tiếp nhận lúc" not in english
     del client.cookies["django_language"]
     assert "Tiếp nhận lúc" in _text(_page(client, received.code))
+
+
+def test_a_move_during_a_lookup_is_shown_at_the_next_one(client, province, received, monkeypatch):
+    """A lookup that reads the dossier's row before a move and its timeline after it stores
+    that page under the row's old key: the next lookup reads the new row and shows the move."""
+    from tracking import rendered
+
+    built = rendered.from_row
+
+    def move_then_build(row):
+        hand_over_step(
+            actor=actor(province.officer), dossier=received, at=local(2026, 11, 2, 10, 0)
+        )
+        return built(row)
+
+    monkeypatch.setattr(rendered, "from_row", move_then_build)
+    _page(client, received.code)
+    monkeypatch.setattr(rendered, "from_row", built)
+    assert "Đang ở Bước 2: Thẩm định" in _text(_page(client, received.code))
+
+
+def test_the_overdue_count_keeps_the_pages_and_a_time_zone_change_does_not(
+    client, received, settings, django_assert_num_queries
+):
+    """The overdue job bumps the summary figures' number, which the tracking page does not
+    show, so its kept pages stay; the times are shown in the site's time zone, whose change
+    gives other pages."""
+    from stats.generation import bump
+
+    assert "Tiếp nhận lúc 09:00 02/11/2026" in _text(_page(client, received.code))
+    bump()  # what stats.overdue does
+    with django_assert_num_queries(1):
+        _page(client, received.code)
+    settings.TIME_ZONE = "UTC"
+    assert "Tiếp nhận lúc 02:00 02/11/2026" in _text(_page(client, received.code))
 
 
 def _without_tokens(html: str) -> str:

@@ -26,7 +26,7 @@ from dossiers.lifecycle import OPEN, Move, Status
 from dossiers.models import Applicant, Dossier, Event, StepRun
 from motcua.compiled_sql import Prepared, moment
 from motcua.text import unaccent
-from stats.generation import ROW as GENERATION_ROW
+from stats.generation import NAMES
 from stats.models import SummaryGeneration
 from tracking import texts
 
@@ -71,8 +71,8 @@ CODE_MARK, ID_MARK = "\x00tracking-code\x00", -770_077
 
 def _dossier_query(code: str) -> QuerySet:
     """The public fields, then what says whether anything shown changed: the number of the
-    dossier's latest event and the summary generation (see `tracking.rendered`)."""
-    generation = SummaryGeneration.objects.filter(pk=GENERATION_ROW).values("n")
+    dossier's latest event and the names' number (see `tracking.rendered`)."""
+    generation = SummaryGeneration.objects.filter(pk=NAMES).values("n")
     found = Dossier.objects.filter(code=code).annotate(generation=Subquery(generation))
     return found.values_list(*_DOSSIER_FIELDS, "last_event_seq", "generation")
 
@@ -175,7 +175,7 @@ def _stages(rows: list[tuple]) -> list[Stage]:
 
 
 def dossier_row(code: str) -> tuple | None:
-    """The dossier's row (its public fields, latest event number and the summary generation),
+    """The dossier's row (its public fields, latest event number and the names' number),
     or None if no dossier has this (normalised) code."""
     if not is_plausible_code(code):
         return None

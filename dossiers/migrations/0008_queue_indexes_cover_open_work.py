@@ -6,8 +6,9 @@
 - `consultation_open_by_agency`: the questions an agency still has to answer, rather than
   every question it was ever asked.
 
-Both are built in the migration's transaction. The open-dossier index holds only open
-dossiers, so building it takes seconds even with millions filed.
+Both are built in the migration's transaction, before the old index is dropped. The
+open-dossier index holds only open dossiers, so building it takes seconds even with millions
+filed; writes wait meanwhile, reads do not.
 """
 
 from django.db import migrations, models
@@ -22,16 +23,24 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveIndex(
+        # The new index is built first, under another name, while reads go on (CREATE INDEX
+        # blocks writes only); the old one is dropped at the end, so the table's exclusive
+        # lock, held to the commit, is short.
+        migrations.AddIndex(
             model_name='dossier',
-            name='dossier_open_by_due',
+            index=models.Index(condition=models.Q(('status__in', ['awaiting_payment', 'awaiting_supplement', 'processing', 'received', 'submitted'])), fields=['processing_agency', 'due_at', 'id'], name='dossier_open_by_due_id'),
         ),
         migrations.AddIndex(
             model_name='consultation',
             index=models.Index(condition=models.Q(('answered_at__isnull', True)), fields=['agency', 'dossier'], name='consultation_open_by_agency'),
         ),
-        migrations.AddIndex(
+        migrations.RemoveIndex(
             model_name='dossier',
-            index=models.Index(condition=models.Q(('status__in', ['awaiting_payment', 'awaiting_supplement', 'processing', 'received', 'submitted'])), fields=['processing_agency', 'due_at', 'id'], name='dossier_open_by_due'),
+            name='dossier_open_by_due',
+        ),
+        migrations.RenameIndex(
+            model_name='dossier',
+            new_name='dossier_open_by_due',
+            old_name='dossier_open_by_due_id',
         ),
     ]

@@ -73,7 +73,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "access.middleware.OTPMiddleware",  # django-otp's, its device read compiled once
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -226,6 +226,8 @@ EMAIL_PORT = env_int("MOTCUA_EMAIL_PORT", 25, minimum=1)
 EMAIL_TIMEOUT = env_int("MOTCUA_EMAIL_TIMEOUT", 20, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("MOTCUA_FROM_EMAIL", "motcua@localhost")
 
+# Django's database sessions, the per-request read compiled once (access/sessions.py).
+SESSION_ENGINE = "access.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("MOTCUA_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -137,6 +137,7 @@ def test_submission_carries_one_file_even_without_unconditional_components(
 def test_forged_session_passes_both_factors(province):
     from django.contrib.auth.middleware import AuthenticationMiddleware
     from django.contrib.sessions.middleware import SessionMiddleware
+
     from access.middleware import OTPMiddleware
 
     cookie = fixtures.signed_in_cookie(province.specialist)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from oversight import backlog, charts, lists
+from oversight import backlog, charts, frame, lists
 from oversight.caching import TTL_SECONDS, cached, key_for, latest_change
 from oversight.choosing import encode, period_query
 from oversight.figures import handling_by, total
@@ -75,7 +75,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     if judged is not None:
         context.update(_figures(choice, judged, agency_id, now, viewer.sees_all, change))
-    return render(request, "oversight/dashboard.html", context)
+    return frame.response(
+        request, _("Tình hình giải quyết hồ sơ"), "oversight/_dashboard_main.html", context
+    )
 
 
 def _summary(choice, judged, agency_id, live: bool, sees_all: bool, change) -> dict[str, str]:

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from oversight import frame
 from oversight.caching import cached, latest_change
 from oversight.choosing import encode, period_query
 from oversight.figures import level_names
@@ -114,7 +115,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "scope_value": value, "scope_choices": scopes,
         "figures": _figures(make_scope, value, choice, query, change), "query": query,
     }  # fmt: skip
-    return render(request, "oversight/index.html", context)
+    title = _("Bộ chỉ số phục vụ người dân, doanh nghiệp")
+    return frame.response(request, title, "oversight/_index_main.html", context)
 
 
 @require_safe

@@ -230,6 +230,29 @@ def test_the_queue_shows_a_change_at_once(office):
     assert office.assigned.code not in codes(get(office.specialist))
 
 
+def test_names_in_rows_are_escaped(office):
+    """Every value of a row from the database is escaped (the rows are formatted in Python,
+    not by the template engine): markup in a procedure's, a step's, a unit's, an applicant's or
+    an official's name shows as text."""
+    evil = "<script>alert(\"x\")</script> & 'quoted'"
+    shown = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;quoted&#x27;"
+    run = office.assigned.current_step
+    for row in (office.procedure, run.step, run.unit):
+        row.name = evil
+        row.save()
+    office.assigned.applicant.name = evil
+    office.assigned.applicant.save()
+    user = office.specialist.user
+    user.first_name, user.last_name = evil, ""
+    user.save()
+    html = get(office.head, tab="don-vi")
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row_of(html, office.assigned.code), flags=re.S)
+    assert "<script>" not in html
+    assert cells[0] == shown and cells[1] == shown  # procedure, applicant
+    assert cells[2].startswith(f'2. {shown}<span class="meta">{shown} · hạn bước ')
+    assert cells[3] == shown  # the assignee
+
+
 def test_rows_in_english_keep_their_marks_in_words(office):
     client = sign_in(Client(), office.specialist)
     client.cookies["django_language"] = "en"

@@ -26,6 +26,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from html import escape as html_escape
 
 from django.core.paginator import Paginator
 from django.db.models import (
@@ -45,7 +46,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -325,8 +325,9 @@ class RowHTML:
     """The words of a row that are the same on every row, translated once per page.
 
     Why: rendering a row through the template language cost a template variable lookup or a
-    `{% translate %}` per cell, about 0.1 ms a row; formatting it here, with every value escaped
-    by `format_html`, gives the same markup for a fraction of that.
+    `{% translate %}` per cell, about 0.1 ms a row; `format_html` then cost 0.2 ms a row (10 ms
+    of a 40 ms page of 50 at 200,000 dossiers). Plain f-strings, with every value escaped by
+    `_esc` (the same escaping), give the same markup, byte for byte, for a fraction of that.
     """
 
     tab: Tab
@@ -356,58 +357,65 @@ class RowHTML:
         template = self.check_url if row["status"] == Status.SUBMITTED else self.dossier_url
         return template.replace("CODE-PLACEHOLDER", row["code"])
 
-    def step(self, row: dict) -> SafeString:
+    def step(self, row: dict) -> str:
         if row["current_step_id"] is None:
-            return conditional_escape(Status(row["status"]).label)
+            return _esc(Status(row["status"]).label)
         run_due = moment(row["current_step__due_at"])
         late = ""
         if row["current_step__finished_at"] is None and run_due <= self.viewer.now:
-            late = format_html(
-                ' · <strong class="bo-mark overdue">{}</strong>', self.labels["step_late"]
-            )
-        return format_html(
-            '{}. {}<span class="meta">{} · {} {}{}</span>', row["current_step__step__position"],
-            row["current_step__step__name"], row["current_step__unit__name"],
-            self.labels["step_due"], _local(run_due, "%H:%M %d/%m"), late,
-        )  # fmt: skip
+            late = f' · <strong class="bo-mark overdue">{_esc(self.labels["step_late"])}</strong>'
+        return (
+            f"{_esc(row['current_step__step__position'])}. {_esc(row['current_step__step__name'])}"
+            f'<span class="meta">{_esc(row["current_step__unit__name"])} · '
+            f"{_esc(self.labels['step_due'])} {_esc(_local(run_due, '%H:%M %d/%m'))}{late}</span>"
+        )
 
-    def assignee(self, row: dict) -> SafeString:
+    def assignee(self, row: dict) -> str:
         if row["current_step__assignee_id"] is not None:
             first = row["current_step__assignee__user__first_name"]
             full = f"{first} {row['current_step__assignee__user__last_name']}".strip()
-            return conditional_escape(full or row["current_step__assignee__user__username"])
+            return _esc(full or row["current_step__assignee__user__username"])
         if row["current_step_id"] is not None:
-            return format_html(
-                '<strong class="bo-mark unassigned">{}</strong>', self.labels["unassigned"]
-            )
-        return mark_safe("—")
+            return f'<strong class="bo-mark unassigned">{_esc(self.labels["unassigned"])}</strong>'
+        return "—"
 
-    def when(self, row: dict, due: dt.datetime | None, mark: str) -> SafeString:
+    def when(self, row: dict, due: dt.datetime | None, mark: str) -> str:
         if self.tab.key == "nop-truc-tuyen":
             shown = _local(moment(row["submitted_at"]), "%H:%M %d/%m/%Y")
         else:
             shown = _local(due, "%H:%M %d/%m/%Y") or "—"
-        marks = {
-            "overdue": '<strong class="bo-mark overdue">⚠ {}</strong>',
-            "soon": '<strong class="bo-mark soon">◷ {}</strong>',
-            "paused": '<span class="bo-mark paused">⏸ {}</span>',
-        }  # fmt: skip
-        badge = format_html(marks[mark], self.labels[mark]) if mark else ""
-        return format_html("\n    {}\n    {}\n  ", shown, badge)
+        badge = _MARKS[mark].format(_esc(self.labels[mark])) if mark else ""
+        return f"\n    {_esc(shown)}\n    {badge}\n  "
 
     def render(self, row: dict) -> SafeString:
+        """One row; every value from the database or a translation is escaped by `_esc`."""
         due = moment(row.get("consultation_due")) or moment(row["due_at"])
         mark = _mark(row["status"], self.viewer, due)
         cells = [
-            ("code", format_html('<a href="{}">{}</a>', self.url(row), row["code"])),
-            ("procedure", row["procedure__name"]), ("applicant", row["applicant__name"]),
+            ("code", f'<a href="{_esc(self.url(row))}">{_esc(row["code"])}</a>'),
+            ("procedure", _esc(row["procedure__name"])),
+            ("applicant", _esc(row["applicant__name"])),
             ("step", self.step(row)), ("assignee", self.assignee(row)),
             ("when", self.when(row, due, mark)),
         ]  # fmt: skip
-        tds = format_html_join(
-            "\n  ", '<td data-label="{}">{}</td>', ((self.labels[k], v) for k, v in cells)
+        tds = "\n  ".join(
+            f'<td data-label="{_esc(self.labels[key])}">{value}</td>' for key, value in cells
         )
-        return format_html('<tr class="{}">\n  {}\n</tr>', f"mark-{mark}" if mark else "", tds)
+        css = f"mark-{mark}" if mark else ""
+        return mark_safe(f'<tr class="{css}">\n  {tds}\n</tr>')  # every value escaped above
+
+
+_MARKS = {
+    "overdue": '<strong class="bo-mark overdue">⚠ {}</strong>',
+    "soon": '<strong class="bo-mark soon">◷ {}</strong>',
+    "paused": '<span class="bo-mark paused">⏸ {}</span>',
+}
+
+
+def _esc(value: object) -> str:
+    """Escaped as Django's `escape` and `format_html` escape (the same five characters), for
+    plain values; a value already marked safe would be escaped again, and none is given here."""
+    return html_escape(str(value))
 
 
 def _per_page(request: HttpRequest) -> int:

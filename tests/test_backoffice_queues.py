@@ -328,8 +328,13 @@ def test_tab_counts_read_indexed_rows_not_every_dossier_on_sqlite(office):
 
 @pytest.mark.needs_postgres
 def test_tab_counts_are_served_by_the_open_dossier_index(office):
-    """As for the rows above: scans off, the other partial index dropped in the transaction."""
-    plan = _plan_without(["dossier_open_due"], "dossiers_dossier", lambda: _counts_plan(office))
+    """As for the agency tabs above: scans off, and the other indexes on these columns (the
+    due moment's, the counter's held dossiers, the foreign key's own) dropped in the
+    transaction. On tiny tables each of them costs about the same, and PostgreSQL picks one
+    by a hair since the open-dossier index holds the id too."""
+    plain = _plain_index("dossiers_dossier", "processing_agency_id")
+    drop = ["dossier_open_due", "dossier_held_by_receiver", plain]
+    plan = _plan_without(drop, "dossiers_dossier", lambda: _counts_plan(office))
     assert "dossier_open_by_due" in plan and "Seq Scan on dossiers_dossier" not in plan, plan
 
 

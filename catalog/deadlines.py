@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.utils import timezone
 
 from catalog.models import Procedure
 from workdays import clock
+from workdays.default import default_calendar
 from workdays.models import Calendar
 
 
@@ -24,7 +24,7 @@ def calendar_for_procedure(procedure: Procedure) -> Calendar | None:
     """The calendar of the first agency that handles the procedure, else the province's."""
     for agency in procedure.agencies.all():
         return agency.calendar
-    return Calendar.objects.filter(code=settings.MOTCUA["DEFAULT_CALENDAR"]).first()
+    return default_calendar()
 
 
 def due_if_applied(procedure: Procedure, moment: dt.datetime | None = None) -> DueEstimate | None:

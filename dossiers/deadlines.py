@@ -13,17 +13,12 @@ from dossiers.lifecycle import CLOCK_STOPPED, OPEN
 from dossiers.models import Dossier, StepRun
 from notifications.services import notify_officials
 from org.models import Official, Role
-from workdays import clock
-from workdays.models import Calendar
+from workdays.default import working_days_after
 
 
 def warning_horizon(now: dt.datetime) -> dt.datetime:
     """`now` plus the warning lead in working days of the province's default calendar."""
-    calendar = Calendar.objects.filter(code=settings.MOTCUA["DEFAULT_CALENDAR"]).first()
-    days = settings.MOTCUA["WARN_WORKING_DAYS"]
-    if calendar is None:
-        return now + dt.timedelta(days=days)
-    return clock.add_working(calendar.to_clock(), now, days)
+    return working_days_after(now, settings.MOTCUA["WARN_WORKING_DAYS"])
 
 
 def _recipients(run: StepRun | None) -> list[Official]:

@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,8 +30,7 @@ from oversight.choosing import Filters
 from oversight.figures import label_map, months_between, narrow, summed_counts
 from stats.models import DossierTiming
 from stats.queries import BACKLOG
-from workdays import clock
-from workdays.models import Calendar
+from workdays.default import working_days_after
 
 # Fields shown first (issue 6: land, labour, social policy), by the codes the catalogue import
 # gives them (catalog.exchange: the folded name as a slug). A field not in the catalogue is
@@ -254,10 +252,7 @@ def holders(agency_id: int, now: dt.datetime | None = None) -> list[Holder]:
 
 def due_soon_horizon(now: dt.datetime) -> dt.datetime:
     """`now` plus DUE_SOON_WORKING_DAYS working days of the province's default calendar."""
-    calendar = Calendar.objects.filter(code=settings.MOTCUA["DEFAULT_CALENDAR"]).first()
-    if calendar is None:
-        return now + dt.timedelta(days=DUE_SOON_WORKING_DAYS)
-    return clock.add_working(calendar.to_clock(), now, DUE_SOON_WORKING_DAYS)
+    return working_days_after(now, DUE_SOON_WORKING_DAYS)
 
 
 def due_soon(agencies, filters: Filters, now: dt.datetime | None = None) -> QuerySet:

@@ -20,16 +20,16 @@ from __future__ import annotations
 
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from motcua.frames import CONTENT, NEXT, TITLE, TOKEN, Frame
+
 TEMPLATE = "oversight/framed.html"
-TITLE, CONTENT, TOKEN, NEXT = (f"MOTCUAFRAME{n}Q7X" for n in ("TITLE", "MAIN", "CSRF", "NEXT"))
 MAX_FRAMES = 2000  # (language, address, viewer) triples; dropped all at once beyond
-_frames: dict[tuple, tuple[list[str], list[str]]] = {}
+_frames: dict[tuple, Frame] = {}
 
 
 class _MarkedRequest:
@@ -54,15 +54,8 @@ def render(request: HttpRequest, title: str, content: SafeString) -> str:
     """The full page: the frame for this request's language, address and viewer, filled with
     the title (escaped here), the content, the CSRF token and the return address."""
     key = _key(request)
-    pieces, order = _frames.get(key) or _frame(request, key)
-    values = {
-        TITLE: escape(title), CONTENT: content, TOKEN: get_token(request),
-        NEXT: escape(request.get_full_path()),
-    }  # fmt: skip
-    out = [pieces[0]]
-    for marker, piece in zip(order, pieces[1:], strict=True):
-        out += [values[marker], piece]
-    return "".join(out)
+    frame = _frames.get(key) or _frame(request, key)
+    return frame.fill(request, escape(title), content)
 
 
 def _key(request: HttpRequest) -> tuple:
@@ -73,24 +66,16 @@ def _key(request: HttpRequest) -> tuple:
     )  # fmt: skip
 
 
-def _frame(request: HttpRequest, key: tuple) -> tuple[list[str], list[str]]:
+def _frame(request: HttpRequest, key: tuple) -> Frame:
     context = {
         "frame_title": TITLE, "frame_content": CONTENT, "csrf_token": TOKEN,
         "request": _MarkedRequest(request),
     }  # fmt: skip
-    html = render_to_string(TEMPLATE, context, request)
-    if any(html.count(marker) != 1 for marker in (TITLE, CONTENT, TOKEN, NEXT)):
-        raise RuntimeError(f"{TEMPLATE}: each per-request value must appear exactly once")
-    order = sorted((TITLE, CONTENT, TOKEN, NEXT), key=html.index)
-    pieces, rest = [], html
-    for marker in order:
-        head, _marker, rest = rest.partition(marker)
-        pieces.append(head)
-    pieces.append(rest)
+    frame = Frame.cut(render_to_string(TEMPLATE, context, request), TEMPLATE)
     if len(_frames) >= MAX_FRAMES:
         _frames.clear()
-    _frames[key] = (pieces, order)
-    return pieces, order
+    _frames[key] = frame
+    return frame
 
 
 def _forget(**_kwargs: object) -> None:

@@ -21,18 +21,14 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.signals import setting_changed
 from django.http import HttpRequest
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
-from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from motcua.frames import CONTENT, NEXT, TITLE, TOKEN, Frame
+
 TEMPLATE = "tracking/track.html"
-# Markers: letters and digits only, so that neither the URL quoting of a path nor HTML
-# escaping changes them.
-TITLE, CONTENT, TOKEN, NEXT = (f"MOTCUATRACKING{n}X7Q" for n in ("TITLE", "MAIN", "CSRF", "NEXT"))
-# Per language: the frame's pieces, and which value goes after each piece but the last.
-_frames: dict[str, tuple[list[str], list[str]]] = {}
+_frames: dict[str, Frame] = {}  # per language
 
 
 def applies(request: HttpRequest) -> bool:
@@ -44,18 +40,11 @@ def render(request: HttpRequest, title: str, content: SafeString) -> str:
     """The full page: the frame filled with this request's values, or the template's render."""
     if not applies(request):
         return render_to_string(TEMPLATE, {"title": title, "content": content}, request)
-    pieces, order = _frames.get(get_language()) or _frame()
-    values = {
-        TITLE: title, CONTENT: content, TOKEN: get_token(request),
-        NEXT: escape(request.get_full_path()),
-    }  # fmt: skip
-    out = [pieces[0]]
-    for marker, piece in zip(order, pieces[1:], strict=True):
-        out += [values[marker], piece]
-    return "".join(out)
+    frame = _frames.get(get_language()) or _frame()
+    return frame.fill(request, title, content)
 
 
-def _frame() -> tuple[list[str], list[str]]:
+def _frame() -> Frame:
     """The template rendered for a synthetic anonymous request, cut at the markers."""
     request = HttpRequest()
     request.method, request.path = "GET", f"/{NEXT}"
@@ -64,17 +53,9 @@ def _frame() -> tuple[list[str], list[str]]:
     html = render_to_string(
         TEMPLATE, {"title": TITLE, "content": CONTENT, "csrf_token": TOKEN}, request
     )
-    html = html.replace(f"/{NEXT}", NEXT)
-    if any(html.count(marker) != 1 for marker in (TITLE, CONTENT, TOKEN, NEXT)):
-        raise RuntimeError(f"{TEMPLATE}: each per-request value must appear exactly once")
-    order = sorted((TITLE, CONTENT, TOKEN, NEXT), key=html.index)
-    pieces, rest = [], html
-    for marker in order:
-        head, _marker, rest = rest.partition(marker)
-        pieces.append(head)
-    pieces.append(rest)
-    _frames[get_language()] = (pieces, order)
-    return pieces, order
+    frame = Frame.cut(html.replace(f"/{NEXT}", NEXT), TEMPLATE)
+    _frames[get_language()] = frame
+    return frame
 
 
 def _forget(**_kwargs: object) -> None:

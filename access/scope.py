@@ -16,10 +16,11 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 
+from access import identity
 from access.models import AccessLog
 from dossiers.models import Consultation, Document, Dossier, StepRun
 from motcua.compiled_sql import Prepared
-from org.models import Agency, Official, OfficialRole, OrgUnit, Role
+from org.models import Official, OfficialRole, Role
 
 PROCESSING_ROLES = {Role.COUNTER_OFFICER, Role.SPECIALIST, Role.HEAD, Role.LEADER}
 AGENCY_WIDE_ROLES = {Role.COUNTER_OFFICER, Role.HEAD, Role.LEADER}
@@ -27,50 +28,34 @@ AGENCY_WIDE_ROLES = {Role.COUNTER_OFFICER, Role.HEAD, Role.LEADER}
 
 def official_of(user) -> Official | None:
     """The active official behind a signed-in user, with roles, unit and agency loaded, or
-    None. Every back-office request asks: two reads compiled once per process
-    (`motcua.compiled_sql`), the instances built as the ORM builds them; the ORM's own
-    select_related and prefetch_related cost four times what the database takes."""
+    None. Every back-office request asks. A user signed in through `access.backends` already
+    carries it (`access.identity`: one read for user, official and devices); any other user
+    costs two reads compiled once per process (`motcua.compiled_sql`), the instances built as
+    the ORM builds them: its own select_related and prefetch_related cost four times what the
+    database takes."""
     if not getattr(user, "is_authenticated", False):
         return None
+    if hasattr(user, identity.OFFICIAL_ATTRIBUTE):
+        return getattr(user, identity.OFFICIAL_ATTRIBUTE)
     found = OFFICIAL_ROW.rows(user_id=user.pk)
     if not found:
         return None
     values = iter(found[0])
     official, unit, agency = (
         model.from_db(connection.alias, names, [next(values) for _name in names])
-        for model, names in _OFFICIAL_PARTS
+        for model, names in identity.OFFICIAL_PARTS
     )
-    unit.agency = agency
-    official.unit = unit
-    official.user = user  # the user already loaded for this request: not read twice
     roles = [
-        OfficialRole.from_db(connection.alias, _ROLE_FIELDS, row)
+        OfficialRole.from_db(connection.alias, identity.ROLE_FIELDS, row)
         for row in ROLE_ROWS.rows(official_id=official.pk)
     ]
-    for role in roles:
-        role.official = official  # as prefetch_related leaves it: no query to go back
-    # What prefetch_related("roles") leaves: `official.roles.all()` answers without a query.
-    held = official.roles.all()
-    held._result_cache, held._prefetch_done = roles, True
-    official._prefetched_objects_cache = {"roles": held}
-    return official
+    return identity.assemble(official, unit, agency, roles, user)
 
 
-def _attnames(model) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields]
-
-
-_OFFICIAL_PARTS = [(m, _attnames(m)) for m in (Official, OrgUnit, Agency)]
-_ROLE_FIELDS = _attnames(OfficialRole)
-_OFFICIAL_COLUMNS = [
-    *_attnames(Official),
-    *[f"unit__{name}" for name in _attnames(OrgUnit)],
-    *[f"unit__agency__{name}" for name in _attnames(Agency)],
-]
 OFFICIAL_ROW = Prepared(
     "access.official",
     lambda user_id: Official.objects.filter(user_id=user_id, is_active=True).values_list(
-        *_OFFICIAL_COLUMNS
+        *identity.OFFICIAL_PATHS
     ),
     typed=True,
     user_id=-7_000_011,
@@ -80,7 +65,7 @@ ROLE_ROWS = Prepared(
     lambda official_id: (
         OfficialRole.objects.filter(official_id=official_id)
         .order_by("pk")
-        .values_list(*_ROLE_FIELDS)
+        .values_list(*identity.ROLE_FIELDS)
     ),
     typed=True,
     official_id=-7_000_012,

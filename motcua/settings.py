@@ -84,7 +84,8 @@ MIDDLEWARE = [
 # django-axes first: it counts failures and refuses locked-out sign-ins before a password check.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend whose user read also brings the official and the TOTP devices.
+    "access.backends.AccountBackend",
     # Citizens sign in by email on the portal only (they pass portal="citizen"), or through the
     # identity provider (OpenID Connect, mozilla-django-oidc); neither ever returns an official.
     "citizens.backends.CitizenPasswordBackend",

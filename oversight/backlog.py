@@ -250,9 +250,10 @@ def holders(agency_id: int, now: dt.datetime | None = None) -> list[Holder]:
     return sorted(found, key=lambda h: (-h.overdue, -h.open, h.unit, h.official))
 
 
-def due_soon_horizon(now: dt.datetime) -> dt.datetime:
-    """`now` plus DUE_SOON_WORKING_DAYS working days of the province's default calendar."""
-    return working_days_after(now, DUE_SOON_WORKING_DAYS)
+def due_soon_horizon(now: dt.datetime, revision: str | None = None) -> dt.datetime:
+    """`now` plus DUE_SOON_WORKING_DAYS working days of the province's default calendar (at
+    `revision` if the caller read it: `workdays.default.working_days_after`)."""
+    return working_days_after(now, DUE_SOON_WORKING_DAYS, revision)
 
 
 def due_soon(agencies, filters: Filters, now: dt.datetime | None = None) -> QuerySet:

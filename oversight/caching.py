@@ -5,7 +5,7 @@ Why a key that holds what has changed rather than a TTL with explicit invalidati
 runs several processes (gunicorn workers, the task worker) whose default cache is local to
 each process, and the figures change in all of them; invalidating every process's cache from
 every writer would need a shared cache and a hook in each writer. Instead the key holds three
-numbers read in one query (three index lookups, whatever the number of dossiers):
+values read in one query (four index lookups, whatever the number of dossiers):
 
 - the id of the latest dossier event: every move appends one, in the transaction that adds
   to the summary tables (stats.recording), so a committed move gives a new key;
@@ -13,7 +13,11 @@ numbers read in one query (three index lookups, whatever the number of dossiers)
 - the summary generation (stats.generation), bumped in the same transaction by what changes
   the figures without an event or a rating: the periodic job that counts the overdue moments
   that passed (stats.overdue), and edits of agencies, levels, fields and procedures
-  (oversight.invalidation).
+  (oversight.invalidation);
+- the revision of the province's default calendar (`workdays.models.Calendar.revision`, new at
+  every edit of the calendar or of one of its days): the due-soon list's horizon counts its
+  working days, and the dashboard takes the calendar's clock by this revision instead of
+  reading the calendar again.
 
 The local day is in the key too (the default period and "today" follow it). So an entry is
 read only while none of what it was computed from has changed, and lives until then (the
@@ -21,43 +25,66 @@ TTL only frees memory). What the key does not see by itself: `stats_rebuild` rew
 tables in place, so it must call `stats.generation.bump()` in its transaction (until it does,
 a running server shows a rebuild's figures after the next move; a rebuild normally runs with
 the servers stopped, and each process's cache starts empty). A calendar edit changes no
-stored figure (due moments and working minutes are fixed when the moves are counted), and
-the live due-soon list is not cached.
+stored figure (due moments and working minutes are fixed when the moves are counted); it
+changes the due-soon horizon, hence the revision in the key.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from dossiers.models import Event
+from motcua import compiled_sql
 from ratings.models import Rating
 from stats.models import SummaryGeneration
+from workdays.models import Calendar
 
 T = TypeVar("T")
 TTL_SECONDS = 24 * 3600  # frees memory; entries are never stale (see above)
-Change = tuple[int, int, int]
+
+
+class Change(NamedTuple):
+    """What the cached figures were computed from (see above)."""
+
+    event: int
+    rating: int
+    generation: int
+    calendar: str  # the default calendar's revision (hex), "" without one
 
 
 def latest_change() -> Change:
-    """(latest event id, latest rating id, summary generation): changes with every committed
-    move, rating, overdue count or edit the figures depend on."""
+    """The latest event id, rating id, summary generation and calendar revision: changes with
+    every committed move, rating, overdue count or edit the figures depend on. Every oversight
+    and statistics page reads it, so its statement is written once per process and run
+    prepared (`motcua.compiled_sql`)."""
+    statement = compiled_sql.cached(("oversight.latest_change",), _latest_statement)
+    code = settings.MOTCUA["DEFAULT_CALENDAR"]
+    event, rating, generation, revision = statement.run({"code": code})[1][0]
+    calendar = uuid.UUID(str(revision)).hex if revision else ""
+    return Change(event or 0, rating or 0, generation or 0, calendar)
+
+
+def _latest_statement() -> compiled_sql.CompiledSQL:
     q = connection.ops.quote_name
-    tables = [q(m._meta.db_table) for m in (Event, Rating, SummaryGeneration)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT MAX(id) FROM {tables[0]}), (SELECT MAX(id) FROM {tables[1]}), "
-            f"(SELECT MAX(n) FROM {tables[2]})"
-        )
-        event, rating, generation = cursor.fetchone()
-    return event or 0, rating or 0, generation or 0
+    event, rating, generation, calendar = (
+        q(m._meta.db_table) for m in (Event, Rating, SummaryGeneration, Calendar)
+    )
+    sql = (
+        f"SELECT (SELECT MAX(id) FROM {event}), (SELECT MAX(id) FROM {rating}), "
+        f"(SELECT MAX(n) FROM {generation}), "
+        f"(SELECT revision FROM {calendar} WHERE code = %s ORDER BY id LIMIT 1)"
+    )
+    return compiled_sql.CompiledSQL(sql=sql, params=("",), slots=((0, "code"),))
 
 
 def key_for(name: str, params: dict, change: Change) -> str:

@@ -38,3 +38,25 @@ def test_working_days_skip_the_weekend_and_a_new_day_off_at_once(province):
 def test_without_a_calendar_the_days_are_calendar_days(db):
     assert default_calendar() is None
     assert working_days_after(FRIDAY, 3) == FRIDAY + dt.timedelta(days=3)
+
+
+def test_a_revision_read_elsewhere_names_its_clock(province, django_assert_num_queries):
+    """`working_days_after(..., revision)`: a revision this process has built answers without
+    a query; a revision it has not (another process's edit) reads the calendar; "" means that
+    the caller found no calendar."""
+    from oversight.caching import latest_change
+
+    calendar = default_calendar()
+    expected = working_days_after(FRIDAY, 1)  # builds the clock in this process
+    with django_assert_num_queries(0):
+        assert working_days_after(FRIDAY, 1, calendar.revision.hex) == expected
+    day = CalendarDay.objects.create(
+        calendar=calendar, date=dt.date(2026, 11, 30), kind=CalendarDay.Kind.DAY_OFF
+    )
+    revision = latest_change().calendar
+    assert revision != calendar.revision.hex  # the day changed the revision
+    tuesday = working_days_after(FRIDAY, 1, revision)
+    assert tuesday.astimezone(dt.UTC).date() == dt.date(2026, 12, 1)
+    day.delete()
+    with django_assert_num_queries(0):
+        assert working_days_after(FRIDAY, 1, "") == FRIDAY + dt.timedelta(days=1)

@@ -151,3 +151,41 @@ def test_a_rebuild_shows_at_once_on_the_cached_dashboard(client, history):
     assert _get(client, url) == drifted  # cached
     rebuild()
     assert _figures(_get(client, url)) == _figures(right)
+
+
+def test_a_new_day_off_shows_at_once_on_the_cached_due_soon_list(client, history):
+    """The horizon counts the default calendar's working days. A hit takes the calendar's
+    clock by the revision read with the other figures (no read of the calendar itself), and a
+    day off declared after the list was cached moves the horizon at the next request."""
+    from django.conf import settings
+    from django.db import connection
+
+    from stats.models import DossierTiming
+    from workdays.models import Calendar, CalendarDay
+
+    calendar = Calendar.objects.get(code=settings.MOTCUA["DEFAULT_CALENDAR"])
+    quick = factories.procedure("Thủ tục nhanh", legal_time_amount=Decimal(1))
+    quick.agencies.set([history.department])
+    now = timezone.now()
+    dossier = oversight_history.receive(history, quick, now, 91)
+    beyond = backlog.due_soon_horizon(now + dt.timedelta(minutes=30)) + dt.timedelta(hours=1)
+    DossierTiming.objects.filter(dossier=dossier).update(overdue_at=beyond)
+    sign_in(client, history.overseer)
+    assert dossier.code not in _get(client, "/giam-sat/")  # just beyond the horizon
+
+    seen: list[str] = []
+
+    def wrapper(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        assert dossier.code not in _get(client, "/giam-sat/")  # a hit
+    calendar_reads = [sql for sql in seen if "workdays_calendar" in sql]
+    assert len(calendar_reads) == 1 and "MAX(" in calendar_reads[0]  # only the revision
+
+    tomorrow = timezone.localtime(now).date() + dt.timedelta(days=1)
+    while not calendar.to_clock().is_working_day(tomorrow):
+        tomorrow += dt.timedelta(days=1)
+    CalendarDay.objects.create(calendar=calendar, date=tomorrow, kind=CalendarDay.Kind.DAY_OFF)
+    assert dossier.code in table(_get(client, "/giam-sat/"), "table-due-soon")[1][0]

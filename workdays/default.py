@@ -17,7 +17,7 @@ from django.db import connection
 
 from motcua.compiled_sql import Prepared
 from workdays import clock
-from workdays.models import Calendar
+from workdays.models import Calendar, clock_of_revision
 
 CODE_MARK = "\x00motcua-calendar-code\x00"  # no calendar has this code (motcua.compiled_sql)
 _FIELDS = [f.attname for f in Calendar._meta.concrete_fields]
@@ -35,9 +35,16 @@ def default_calendar() -> Calendar | None:
     return Calendar.from_db(connection.alias, _FIELDS, found[0]) if found else None
 
 
-def working_days_after(moment: dt.datetime, days: int) -> dt.datetime:
-    """`moment` plus `days` working days of the default calendar (calendar days without one)."""
-    calendar = default_calendar()
+def working_days_after(moment: dt.datetime, days: int, revision: str | None = None) -> dt.datetime:
+    """`moment` plus `days` working days of the default calendar (calendar days without one).
+
+    `revision`: the default calendar's revision the caller has just read (hex; "" for no
+    calendar), with other figures in one query (`oversight.caching.latest_change`); its clock,
+    if this process has built it, answers without reading the calendar again."""
+    known = clock_of_revision(revision) if revision else None
+    if known is not None:
+        return clock.add_working(known, moment, days)
+    calendar = default_calendar() if revision != "" else None
     if calendar is None:
         return moment + dt.timedelta(days=days)
     return clock.add_working(calendar.to_clock(), moment, days)

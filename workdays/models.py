@@ -125,6 +125,16 @@ class CalendarDay(models.Model):
 _CLOCKS: dict[int, tuple[uuid.UUID, clock.WorkCalendar]] = {}
 
 
+def clock_of_revision(revision: str) -> clock.WorkCalendar | None:
+    """The clock built in this process from the calendar at this revision (hex), if any. A
+    revision names one state of one calendar and its days (it is new at every change), so the
+    clock it names is right for as long as a reader holds that revision."""
+    for built_from, built in list(_CLOCKS.values()):
+        if built_from.hex == revision:
+            return built
+    return None
+
+
 def parse_weekdays(text: str) -> tuple[int, ...]:
     """Read "0,1,2,3,4" (0 = Monday); a typo must not silently drop a working day."""
     try:

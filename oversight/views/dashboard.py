@@ -128,11 +128,12 @@ def _due_soon(choice, now, change) -> str:
     with a move or an overdue count (in the key, `oversight.caching`), or with time: when its
     first dossier's overdue moment passes (it leaves), or when the horizon (now plus three
     working days) passes the next overdue moment beyond it (one enters). A hit checks both
-    against the clock, so it reads only the calendar, not the dossiers."""
+    against the clock, so it reads neither the dossiers nor the calendar (its revision is in
+    `change`, and its clock is kept per revision)."""
     f, agencies = choice.filters, choice.agencies
     params = {"filters": f.query(), "agencies": None if agencies is None else sorted(agencies)}
     key = key_for("due-soon", params, change)
-    horizon = backlog.due_soon_horizon(now)
+    horizon = backlog.due_soon_horizon(now, change.calendar)
     entry = cache.get(key)
     if entry is not None and _still_valid(entry, now, horizon):
         return entry["html"]

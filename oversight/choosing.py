@@ -104,6 +104,18 @@ def choose_period(query, default_kind: str = "month") -> tuple[Period, PeriodFor
     return period, PeriodForm(initial=initial_of(period))
 
 
+def form_state(form: PeriodForm) -> list:
+    """What the period form's markup is a pure function of (with the language): the submitted
+    values (a bound form: they give its errors too) or the initial period (which follows the
+    day). A cache key made of it can never serve another form's markup."""
+    if form.is_bound:
+        data = form.data
+        values = {n: data.getlist(n) if hasattr(data, "getlist") else data.get(n)
+                  for n in form.fields}  # fmt: skip
+        return ["bound", values]
+    return ["initial", {name: str(value) for name, value in form.initial.items()}]
+
+
 def period_query(period: Period) -> dict[str, str]:
     """The query-string parameters that choose `period` again (for links and downloads)."""
     params = {"kind": period.kind, "year": str(period.first.year)}

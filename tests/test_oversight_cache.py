@@ -189,3 +189,21 @@ def test_a_new_day_off_shows_at_once_on_the_cached_due_soon_list(client, history
         tomorrow += dt.timedelta(days=1)
     CalendarDay.objects.create(calendar=calendar, date=tomorrow, kind=CalendarDay.Kind.DAY_OFF)
     assert dossier.code in table(_get(client, "/giam-sat/"), "table-due-soon")[1][0]
+
+
+def test_the_dashboards_cached_form_follows_renames_and_each_viewers_scope(history):
+    """The period and filter form is cached with the figures: an agency's new name shows in
+    its list at once, and a head never gets the overseer's list of every agency."""
+    from django.test import Client
+
+    overseer = sign_in(Client(), history.overseer)
+    head = sign_in(Client(), history.head)
+    url = "/giam-sat/?kind=month&year=2026&month=7"
+    every = _get(overseer, url)
+    assert f">{DEPARTMENT}</option>" in every and f">{history.other.name}</option>" in every
+    own = _get(head, url)
+    assert f">{history.other.name}</option>" not in own
+    history.other.name = "Cơ quan đã đổi tên"
+    history.other.save()
+    assert ">Cơ quan đã đổi tên</option>" in _get(overseer, url)
+    assert "Cơ quan đã đổi tên" not in _get(head, url)

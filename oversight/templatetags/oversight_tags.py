@@ -78,9 +78,8 @@ FORM_VERSION = 1  # bump when the form's markup changes, so no cache serves the 
 
 @register.simple_tag
 def period_fields(form) -> str:
-    """The period form's fields rendered, cached: the markup is a pure function of the query
-    string (a bound form: its values and errors) or of the initial period (which follows the
-    day), and of the language, so the key holds exactly those and can never be stale."""
+    """The period form's fields rendered, cached under the language and `form_state` (what
+    the markup is a pure function of), so never stale."""
     import hashlib
     import json
 
@@ -88,12 +87,9 @@ def period_fields(form) -> str:
     from django.template.loader import render_to_string
     from django.utils.translation import get_language
 
-    if form.is_bound:
-        data = form.data
-        state = ["bound", {n: data.getlist(n) if hasattr(data, "getlist") else data.get(n)
-                           for n in form.fields}]  # fmt: skip
-    else:
-        state = ["initial", {name: str(value) for name, value in form.initial.items()}]
+    from oversight.choosing import form_state
+
+    state = form_state(form)
     material = json.dumps([FORM_VERSION, get_language(), state], sort_keys=True)
     key = "oversight:period-form:" + hashlib.sha256(material.encode()).hexdigest()
     html = cache.get(key)

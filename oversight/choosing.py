@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Field
@@ -94,26 +95,29 @@ def initial_of(period: Period) -> dict:
 
 
 def choose_period(query, default_kind: str = "month") -> tuple[Period, PeriodForm]:
-    """The period asked for in `query` (a QueryDict), or the default one; and the form to show."""
+    """The period asked for in `query` (a QueryDict), or the default one; and the form to show.
+
+    The default period's form is built only when it is used (a `SimpleLazyObject`): pages
+    that serve its markup from their cache never need it, and building a form copies all its
+    fields."""
     if "kind" in query:
         form = PeriodForm(query)
         if form.is_valid():
             return form.period(), form
         return default_period(default_kind), form
     period = default_period(default_kind)
-    return period, PeriodForm(initial=initial_of(period))
+    return period, SimpleLazyObject(lambda: PeriodForm(initial=initial_of(period)))
 
 
-def form_state(form: PeriodForm) -> list:
-    """What the period form's markup is a pure function of (with the language): the submitted
-    values (a bound form: they give its errors too) or the initial period (which follows the
+def form_state(query, initial: dict) -> list:
+    """What the period form's markup is a pure function of (with the language), known without
+    building the form: the submitted values when the query chooses a period (a bound form:
+    they give its errors too), else the initial values (the default period, which follows the
     day). A cache key made of it can never serve another form's markup."""
-    if form.is_bound:
-        data = form.data
-        values = {n: data.getlist(n) if hasattr(data, "getlist") else data.get(n)
-                  for n in form.fields}  # fmt: skip
-        return ["bound", values]
-    return ["initial", {name: str(value) for name, value in form.initial.items()}]
+    if "kind" in query:
+        get = query.getlist if hasattr(query, "getlist") else query.get
+        return ["bound", {name: get(name) for name in PeriodForm.base_fields}]
+    return ["initial", {name: str(value) for name, value in initial.items()}]
 
 
 def period_query(period: Period) -> dict[str, str]:

@@ -78,8 +78,9 @@ FORM_VERSION = 1  # bump when the form's markup changes, so no cache serves the 
 
 @register.simple_tag
 def period_fields(form) -> str:
-    """The period form's fields rendered, cached under the language and `form_state` (what
-    the markup is a pure function of), so never stale."""
+    """The period form's fields rendered, cached: the markup is a pure function of the query
+    string (a bound form: its values and errors) or of the initial period (which follows the
+    day), and of the language, so the key holds exactly those and can never be stale."""
     import hashlib
     import json
 
@@ -89,7 +90,7 @@ def period_fields(form) -> str:
 
     from oversight.choosing import form_state
 
-    state = form_state(form)
+    state = form_state(form.data if form.is_bound else {}, form.initial)
     material = json.dumps([FORM_VERSION, get_language(), state], sort_keys=True)
     key = "oversight:period-form:" + hashlib.sha256(material.encode()).hexdigest()
     html = cache.get(key)

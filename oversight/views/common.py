@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
-from oversight.choosing import Filters, choose_filters, choose_period, encode, period_query
+from oversight.choosing import (
+    Filters,
+    choose_filters,
+    choose_period,
+    encode,
+    form_state,
+    initial_of,
+    period_query,
+)
 from oversight.figures import level_names
 from oversight.scope import Viewer
 from service_index.periods import Period
@@ -21,9 +29,10 @@ class Choice:
     """The period and filters of a page, checked against the viewer's scope."""
 
     period: Period
-    form: object
+    form: object  # the PeriodForm (built when first used: `choose_period`)
     filters: Filters
     agencies: frozenset[int] | None  # what the page may read (None: every agency)
+    form_state: list  # what the form's markup depends on (`choosing.form_state`)
 
     @property
     def query(self) -> str:
@@ -38,7 +47,9 @@ def choose(request: HttpRequest, default_kind: str = "month") -> Choice:
     filters = choose_filters(request.GET)
     if filters.agency_id is not None:
         viewer.agency_or_404(filters.agency_id)
-    return Choice(period, form, filters, viewer.agency_ids)
+    return Choice(
+        period, form, filters, viewer.agency_ids, form_state(request.GET, initial_of(period))
+    )
 
 
 def choices_for(viewer: Viewer) -> dict:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 
 from oversight import backlog, charts, frame, lists
 from oversight.caching import TTL_SECONDS, cached, key_for, latest_change
-from oversight.choosing import encode, form_state, period_query
+from oversight.choosing import encode, period_query
 from oversight.figures import handling_by, total
 from oversight.scope import oversight_required
 from oversight.views.common import cached_choices, choose, paginate
@@ -93,7 +93,7 @@ def _period_form(choice, viewer, change) -> str:
         return render_to_string("oversight/_period_form.html", context)
 
     scope = None if choice.agencies is None else sorted(choice.agencies)
-    params = {"form": form_state(choice.form), "filters": choice.filters.query(), "scope": scope}
+    params = {"form": choice.form_state, "filters": choice.filters.query(), "scope": scope}
     return cached("dashboard-form", params, make, change)
 
 

@@ -156,6 +156,10 @@ DATABASES = {"default": env_database_url("DATABASE_URL", f"sqlite:///{VAR_DIR / 
 # checked before reuse so a restarted database server is not an error page.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("MOTCUA_DB_CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, the check skipped for a connection handed back moments ago
+    # (`MOTCUA["DB_CHECK_AFTER_MS"]`; see the module).
+    DATABASES["default"]["ENGINE"] = "motcua.db.postgresql"
 # PostgreSQL: the hot pages' queries (motcua.compiled_sql) run as prepared statements, which
 # psycopg keeps per connection; Django turns psycopg's preparing off unless `prepare_threshold`
 # is set. Only those queries ask for it: the ORM's others bind on the client, never prepared.
@@ -268,6 +272,9 @@ MOTCUA = {
         "MOTCUA_INTAKE_MAX_BODY_BYTES", 64 * 1024 * 1024, minimum=1024
     ),
     "PREPARED_STATEMENTS": PREPARED_STATEMENTS,  # see DATABASES above
+    # PostgreSQL: a kept connection handed back in good order less than this many
+    # milliseconds ago is reused without Django's health check (0: always check).
+    "DB_CHECK_AFTER_MS": env_int("MOTCUA_DB_CHECK_AFTER_MS", 1000, minimum=0),
     # Password of the demo staff accounts that `manage.py demo` creates (demo data only).
     "DEMO_PASSWORD": env_str("MOTCUA_DEMO_PASSWORD", "motcua-demo-2026"),
     # Portal account forms (sign-up, password reset, new verification link) accepted per hour

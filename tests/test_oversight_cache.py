@@ -89,6 +89,9 @@ def test_the_period_form_follows_the_query(client, history):
     wrong = _get(client, "/giam-sat/?kind=custom&year=2026")
     assert "Chọn cả ngày bắt đầu và ngày kết thúc." in wrong
     assert "Chọn cả ngày bắt đầu và ngày kết thúc." not in _get(client, "/giam-sat/")
+    missing = "Chọn cả ngày bắt đầu và ngày kết thúc."
+    assert missing in _get(client, "/giam-sat/chi-so/?kind=custom&year=2026")
+    assert missing not in _get(client, "/giam-sat/chi-so/")
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 200])
@@ -191,14 +194,16 @@ def test_a_new_day_off_shows_at_once_on_the_cached_due_soon_list(client, history
     assert dossier.code in table(_get(client, "/giam-sat/"), "table-due-soon")[1][0]
 
 
-def test_the_dashboards_cached_form_follows_renames_and_each_viewers_scope(history):
-    """The period and filter form is cached with the figures: an agency's new name shows in
-    its list at once, and a head never gets the overseer's list of every agency."""
+@pytest.mark.parametrize(
+    "url", ["/giam-sat/?kind=month&year=2026&month=7", "/giam-sat/chi-so/?kind=year&year=2026"]
+)
+def test_the_cached_forms_follow_renames_and_each_viewers_scope(history, url):
+    """The dashboard's and the index's forms are cached with the figures: an agency's new name
+    shows in their lists at once, and a head never gets the overseer's list of every agency."""
     from django.test import Client
 
     overseer = sign_in(Client(), history.overseer)
     head = sign_in(Client(), history.head)
-    url = "/giam-sat/?kind=month&year=2026&month=7"
     every = _get(overseer, url)
     assert f">{DEPARTMENT}</option>" in every and f">{history.other.name}</option>" in every
     own = _get(head, url)

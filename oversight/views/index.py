@@ -96,6 +96,23 @@ def _figures(make_scope: Callable[[], Scope], value: str, choice, query: str, ch
     return cached("index-html", params, make, change)
 
 
+def _form(viewer: Viewer, choice, value: str, change) -> str:
+    """The scope and period form, rendered once per form state, chosen scope and viewer's
+    scope, and cached under the figures' change key: the scopes it lists (levels, agencies)
+    change only through edits that bump it (`oversight.invalidation`)."""
+
+    def make() -> str:
+        context = {"form": choice.form, "scope_value": value,
+                   "scope_choices": _scope_choices(viewer)}  # fmt: skip
+        return render_to_string("oversight/_index_form.html", context)
+
+    params = {
+        "viewer": None if viewer.sees_all else sorted(viewer.agency_ids),
+        "scope": value, "form": choice.form_state,
+    }  # fmt: skip
+    return cached("index-form", params, make, change)
+
+
 @require_safe
 @oversight_required
 def index(request: HttpRequest) -> HttpResponse:
@@ -104,17 +121,10 @@ def index(request: HttpRequest) -> HttpResponse:
     value, make_scope = _scope_maker(viewer, request.GET.get("scope"))
     query = encode(period_query(choice.period), {"scope": value})
     change = latest_change()
-    scopes = cached(
-        "scope-choices",
-        {"scope": None if viewer.sees_all else sorted(viewer.agency_ids)},
-        lambda: _scope_choices(viewer),
-        change,
-    )  # edits of agencies and levels bump the generation (oversight.invalidation)
     context = {
-        "choice": choice, "period": choice.period, "form": choice.form,
-        "scope_value": value, "scope_choices": scopes,
-        "figures": _figures(make_scope, value, choice, query, change), "query": query,
-    }  # fmt: skip
+        "index_form": _form(viewer, choice, value, change),
+        "figures": _figures(make_scope, value, choice, query, change),
+    }
     title = _("Bộ chỉ số phục vụ người dân, doanh nghiệp")
     return frame.response(request, title, "oversight/_index_main.html", context)
 

@@ -1,6 +1,9 @@
 """PostgreSQL connections kept between requests (`motcua.db.postgresql`): Django's health
-check runs before a connection is reused, except when the last request handed it back in good
-order moments ago; a connection the server dropped is replaced, not an error page."""
+check runs before a connection is reused, except when a request used it and handed it back in
+good order moments ago; a connection the server dropped is replaced, not an error page.
+
+`close_old_connections()` is what Django runs at the start and at the end of every request
+(the test client leaves it out, so the tests call it where a server would)."""
 
 from __future__ import annotations
 
@@ -8,8 +11,7 @@ import time
 
 import psycopg
 import pytest
-from django.core.signals import request_finished
-from django.db import connection
+from django.db import OperationalError, close_old_connections, connection
 
 pytestmark = [pytest.mark.needs_postgres, pytest.mark.django_db(transaction=True)]
 
@@ -28,57 +30,78 @@ def checks(monkeypatch) -> list[bool]:
     return ran
 
 
-def _new_request() -> None:
-    connection.health_check_done = False  # what the start of a request does
+def _query() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+def _request(body=_query) -> None:
+    """One request as a server runs it: Django's check at the start, the view, and at the end."""
+    close_old_connections()
+    body()
+    close_old_connections()
 
 
 def _drop_from_the_server() -> None:
     pid = connection.connection.info.backend_pid
     params = connection.get_connection_params()
-    params.pop("prepare_threshold", None)
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
+    for name in ("prepare_threshold", "cursor_factory", "context"):
+        params.pop(name, None)
     with psycopg.connect(**params, autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
 def test_a_connection_handed_back_moments_ago_is_not_checked(checks):
-    connection.ensure_connection()
-    request_finished.send(sender=None)
-    _new_request()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    _request()
+    checks.clear()
+    _request()
     assert checks == []
 
 
 def test_an_older_one_is_checked_and_replaced_when_the_server_dropped_it(checks):
-    connection.ensure_connection()
-    request_finished.send(sender=None)
+    _request()
     connection.handed_back_at = time.monotonic() - 5  # five seconds idle
     first = connection.connection.info.backend_pid
     _drop_from_the_server()
-    _new_request()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        assert cursor.fetchone() == (1,)
+    checks.clear()
+    _request()
     assert checks == [False]  # the check ran, failed, and the connection was replaced
     assert connection.connection.info.backend_pid != first
 
 
-def test_a_connection_that_saw_an_error_is_not_marked(checks):
-    connection.ensure_connection()
-    connection.handed_back_at = None
-    connection.errors_occurred = True
-    request_finished.send(sender=None)
-    assert connection.handed_back_at is None
-    connection.errors_occurred = False
+def test_a_request_that_did_not_use_the_connection_leaves_its_mark(checks):
+    """A static file or a page served from the cache does not make an idle connection look
+    recently used."""
+    _request()
+    connection.handed_back_at = time.monotonic() - 5
+    _request(body=lambda: None)
+    assert time.monotonic() - connection.handed_back_at >= 5
+    checks.clear()
+    _request()
+    assert checks == [True]
+
+
+def test_a_connection_the_server_dropped_during_a_request_is_not_kept(checks):
+    _request()
+    close_old_connections()  # the start of a request that then fails
+
+    def failing() -> None:
+        _query()
+        _drop_from_the_server()
+        with pytest.raises(OperationalError):
+            _query()
+
+    failing()
+    close_old_connections()  # its end: Django finds the connection unusable and drops it
+    assert connection.connection is None
+    _request()  # the next request connects afresh, and its mark starts from there
+    assert connection.connection is not None
 
 
 def test_zero_always_checks(checks, settings):
     settings.MOTCUA = {**settings.MOTCUA, "DB_CHECK_AFTER_MS": 0}
-    connection.ensure_connection()
-    request_finished.send(sender=None)
-    _new_request()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    _request()
+    checks.clear()
+    _request()
     assert checks == [True]

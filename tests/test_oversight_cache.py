@@ -212,3 +212,32 @@ def test_the_cached_forms_follow_renames_and_each_viewers_scope(history, url):
     history.other.save()
     assert ">Cơ quan đã đổi tên</option>" in _get(overseer, url)
     assert "Cơ quan đã đổi tên" not in _get(head, url)
+
+
+def test_a_day_off_taken_back_moves_the_horizon_earlier_on_the_cached_list(client, history):
+    """The case the calendar's revision in the key is for: the horizon moving earlier, which
+    the cached table's own moments cannot see. A dossier due inside the horizon while a day
+    off lengthened it leaves the list at once when the day off is deleted."""
+    from django.conf import settings
+
+    from stats.models import DossierTiming
+    from workdays.models import Calendar, CalendarDay
+
+    calendar = Calendar.objects.get(code=settings.MOTCUA["DEFAULT_CALENDAR"])
+    now = timezone.now()
+    tomorrow = timezone.localtime(now).date() + dt.timedelta(days=1)
+    while not calendar.to_clock().is_working_day(tomorrow):
+        tomorrow += dt.timedelta(days=1)
+    day_off = CalendarDay.objects.create(
+        calendar=calendar, date=tomorrow, kind=CalendarDay.Kind.DAY_OFF
+    )
+    quick = factories.procedure("Thủ tục nhanh", legal_time_amount=Decimal(1))
+    quick.agencies.set([history.department])
+    dossier = oversight_history.receive(history, quick, now, 92)
+    inside = backlog.due_soon_horizon(now + dt.timedelta(minutes=30)) - dt.timedelta(hours=1)
+    DossierTiming.objects.filter(dossier=dossier).update(overdue_at=inside)
+    sign_in(client, history.overseer)
+    assert dossier.code in table(_get(client, "/giam-sat/"), "table-due-soon")[1][0]
+    day_off.delete()
+    assert backlog.due_soon_horizon(timezone.now()) < inside  # the horizon moved earlier
+    assert dossier.code not in _get(client, "/giam-sat/")

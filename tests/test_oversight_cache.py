@@ -241,3 +241,14 @@ def test_a_day_off_taken_back_moves_the_horizon_earlier_on_the_cached_list(clien
     day_off.delete()
     assert backlog.due_soon_horizon(timezone.now()) < inside  # the horizon moved earlier
     assert dossier.code not in _get(client, "/giam-sat/")
+
+
+@pytest.mark.parametrize("url", ["/giam-sat/", "/giam-sat/chi-so/"])
+def test_a_cached_page_reads_the_session_the_identity_and_the_change_key_only(
+    client, history, url, django_assert_num_queries
+):
+    """What a hit costs (decisions 0011, 0012): three reads, none growing with the data."""
+    sign_in(client, history.overseer)
+    _get(client, url)  # fills the caches and builds the frame
+    with django_assert_num_queries(3):
+        _get(client, url)

@@ -96,17 +96,22 @@ def _official(rows: list[tuple], user) -> Official | None:
     start = len(USER_FIELDS)
     if rows[0][start] is None:
         return None
-    values = iter(rows[0][start:])
-    parts = [
-        model.from_db(connection.alias, names, [next(values) for _name in names])
-        for model, names in OFFICIAL_PARTS
-    ]
+    parts = official_parts(rows[0][start:])
     start += len(OFFICIAL_PATHS)
     roles = [
         OfficialRole.from_db(connection.alias, ROLE_FIELDS, part)
         for part in _columns(rows, start, len(ROLE_FIELDS))
     ]
     return assemble(*parts, roles, user)
+
+
+def official_parts(values) -> list:
+    """The official, unit and agency instances from columns ordered as `OFFICIAL_PATHS`."""
+    values = iter(values)
+    return [
+        model.from_db(connection.alias, names, [next(values) for _name in names])
+        for model, names in OFFICIAL_PARTS
+    ]
 
 
 def _devices(rows: list[tuple], user) -> dict[int, TOTPDevice]:

@@ -21,7 +21,7 @@ from access import identity
 from motcua.compiled_sql import Prepared
 
 ID_MARK = -880_088  # no device has this id (motcua.compiled_sql)
-_FIELDS = [f.attname for f in TOTPDevice._meta.concrete_fields]
+_FIELDS = identity.DEVICE_FIELDS
 DEVICE_ROW = Prepared(
     "access.totp_device",
     lambda pk: TOTPDevice.objects.filter(pk=pk).values_list(*_FIELDS),

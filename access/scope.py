@@ -40,11 +40,7 @@ def official_of(user) -> Official | None:
     found = OFFICIAL_ROW.rows(user_id=user.pk)
     if not found:
         return None
-    values = iter(found[0])
-    official, unit, agency = (
-        model.from_db(connection.alias, names, [next(values) for _name in names])
-        for model, names in identity.OFFICIAL_PARTS
-    )
+    official, unit, agency = identity.official_parts(found[0])
     roles = [
         OfficialRole.from_db(connection.alias, identity.ROLE_FIELDS, row)
         for row in ROLE_ROWS.rows(official_id=official.pk)

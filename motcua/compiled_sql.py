@@ -148,6 +148,36 @@ def of_queryset(
     return dataclasses.replace(compiled, converters=converters)
 
 
+# A page's bounds: Django writes a slice into the SQL text (LIMIT 50 OFFSET 100), so a query
+# holding one is built with these bounds and its statement gets them back as parameters, the
+# values "offset" and "limit" (`of_page`).
+PAGE_BUILT = {"offset": 7_000_006, "limit": 7_000_007}
+PAGE_PLACEHOLDERS = {"offset": -7_000_006, "limit": -7_000_007}
+
+
+def of_page(
+    queryset_at: Callable[[int, int], QuerySet], placeholders: Placeholders,
+    needed: frozenset[str] = frozenset(),
+) -> CompiledSQL | None:  # fmt: skip
+    """The compiled SQL of a queryset that holds one slice (a subquery's page, say), with the
+    slice's bounds bound as the values "offset" and "limit"; `queryset_at(start, stop)` builds
+    it. None where the slice cannot be found once in the text, or the text escapes a percent
+    sign (the parameters' positions are counted by their markers)."""
+    offset, limit = PAGE_BUILT["offset"], PAGE_BUILT["limit"]
+    queryset = queryset_at(offset, offset + limit)
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    written = connection.ops.limit_offset_sql(offset, offset + limit)
+    if "%%" in sql or sql.count(written) != 1:
+        return None
+    before = sql[: sql.index(written)].count("%s")
+    bounds = [PAGE_PLACEHOLDERS["limit"], PAGE_PLACEHOLDERS["offset"]]
+    sql = sql.replace(written, "LIMIT %s OFFSET %s")
+    params = [*params[:before], *bounds, *params[before:]]
+    return compile_sql(
+        sql, params, {**placeholders, **PAGE_PLACEHOLDERS}, needed | set(PAGE_PLACEHOLDERS)
+    )
+
+
 def captured(run: Callable[[], object]) -> tuple[str, list] | None:
     """The last SQL statement and parameters Django sent while `run` ran (None if none): for
     queries the ORM runs at once, like `aggregate()`, whose SQL cannot be asked for first."""

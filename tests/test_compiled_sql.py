@@ -125,3 +125,28 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler(settings):
     before = _prepared_runs()
     assert user.rows(name="an") == [("an", False)]
     assert _prepared_runs() == before
+
+
+def _names_page(start: int, stop: int):
+    """Usernames from `start` to `stop` in name order, through a subquery holding the slice."""
+    page = User.objects.order_by("username").values("pk")[start:stop]
+    return User.objects.filter(pk__in=page).order_by("username").values_list("username")
+
+
+def test_a_page_s_bounds_are_bound_values_of_one_statement():
+    """`of_page`: the slice Django writes into the text becomes two parameters, so one
+    statement serves every page; each run gets the page asked for."""
+    for name in ("an", "binh", "chi", "dung", "giang"):
+        User.objects.create(username=name)
+    compiled = compiled_sql.of_page(_names_page, {})
+    assert compiled is not None
+    assert str(compiled_sql.PAGE_BUILT["limit"]) not in compiled.sql
+    pages = [compiled.run({"offset": at, "limit": 2})[1] for at in (0, 2, 4, 6)]
+    assert pages == [[("an",), ("binh",)], [("chi",), ("dung",)], [("giang",)], []]
+
+
+def test_a_query_without_a_slice_is_not_compiled_as_a_page():
+    """Nothing to bind: the caller runs its ORM query instead."""
+    assert (
+        compiled_sql.of_page(lambda start, stop: User.objects.values_list("username"), {}) is None
+    )

@@ -7,8 +7,10 @@ the processing agency and open statuses, which the partial index `dossier_open_b
 (`steprun_open_by_assignee`).
 
 Speed (issue 6, section 4): the SQL of both queries is compiled once per shape and process
-(`motcua.compiled_sql`), and rows are read as tuples and formatted in Python (`RowHTML`), so a
-page of 50 costs the same queries as a page of 10 and little more time.
+(`motcua.compiled_sql`), the page's bounds included (`of_page`); a page's ids are sorted first
+and only its rows joined with what a row shows (`page_ids`); rows are read as tuples and
+formatted in Python (`RowHTML`), so a page of 50 costs the same queries as a page of 10 and
+little more time.
 
 Sessions stay in the database (not `django.contrib.sessions.backends.cached_db`), on purpose:
 the only cache configured is Django's default per-process LocMemCache, and `make run` serves
@@ -29,10 +31,13 @@ from functools import cached_property
 from html import escape as html_escape
 
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -254,12 +259,8 @@ def _compile_counts(v: Viewer, tabs: list[Tab]) -> compiled_sql.CompiledSQL | No
     return compiled_sql.compile_sql(*seen, PLACEHOLDERS) if seen else None
 
 
-def tab_rows(v: Viewer, tab: Tab) -> QuerySet[Dossier]:
-    """The tab's dossiers with everything a row shows, in one query per page."""
-    rows = Dossier.objects.filter(tab.where(v)).select_related(
-        "procedure", "applicant", "current_step__step", "current_step__assignee__user",
-        "current_step__unit",
-    )  # fmt: skip
+def _ordered(v: Viewer, tab: Tab, rows: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    """The tab's order (with the annotations it sorts by), then the dossier's id."""
     if "consultation_due" in tab.order:
         due = Consultation.objects.filter(
             dossier=OuterRef("pk"), agency_id=v.agency_id, answered_at__isnull=True
@@ -270,8 +271,54 @@ def tab_rows(v: Viewer, tab: Tab) -> QuerySet[Dossier]:
         rows = rows.annotate(
             unassigned_first=Case(unassigned, default=Value(1), output_field=IntegerField())
         )
-    order = [F(key).asc(nulls_last=True) for key in tab.order]
-    return rows.order_by(*order, "pk")
+    return rows.order_by(*_order_by(tab))
+
+
+def _order_by(tab: Tab) -> list:
+    return [*(F(key).asc(nulls_last=True) for key in tab.order), F("pk").asc()]
+
+
+def page_ids(v: Viewer, tab: Tab, start: int, stop: int) -> QuerySet[Dossier]:
+    """The ids of the tab's dossiers from `start` to `stop` (a slice) in the tab's order.
+
+    Why an inner query of ids: sorting the tab joined with everything a row shows made the
+    database join those tables for every dossier of the tab before keeping fifty (a specialist
+    with 1,599 open steps at 2,000,000 dossiers: 63 ms). Sorting the ids, then joining the
+    page's rows, costs the sort of the ids.
+    """
+    return _ordered(v, tab, Dossier.objects.filter(tab.where(v))).values("pk")[start:stop]
+
+
+def _among(ids: QuerySet[Dossier]) -> Q:
+    """The dossiers of `ids`, a page. On PostgreSQL as `= ANY(ARRAY(...))`, which it reads
+    first, once, then fetches the page's rows by their key: an `IN (...)` is joined after the
+    seven tables a row shows (past the planner's join_collapse_limit of 8), so it joined them
+    for every dossier of the province before keeping the page (5 s at 2,000,000)."""
+    if connection.vendor != "postgresql":
+        return Q(pk__in=ids)
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    return Q(_AnyOf(F("pk"), ArraySubquery(ids)))
+
+
+class _AnyOf(Func):
+    """`value = ANY(array)`: true where the array holds the value (PostgreSQL)."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra) -> tuple[str, tuple]:
+        value, value_params = compiler.compile(self.source_expressions[0])
+        array, array_params = compiler.compile(self.source_expressions[1])
+        return f"{value} = ANY({array})", (*value_params, *array_params)
+
+
+def tab_rows(v: Viewer, tab: Tab, start: int, stop: int) -> QuerySet[Dossier]:
+    """One page of the tab with everything a row shows, in one query."""
+    rows = Dossier.objects.filter(_among(page_ids(v, tab, start, stop))).select_related(
+        "procedure", "applicant", "current_step__step", "current_step__assignee__user",
+        "current_step__unit",
+    )  # fmt: skip
+    return _ordered(v, tab, rows)
 
 
 # What a row shows, read as plain values (no model instances: a page of 50 rows is 50 tuples).
@@ -289,8 +336,11 @@ def _row_columns(tab: Tab) -> tuple[str, ...]:
 
 
 def _compile_rows(v: Viewer, tab: Tab) -> compiled_sql.CompiledSQL | None:
-    rows = tab_rows(_placeholder(v), tab).values_list(*_row_columns(tab))
-    return compiled_sql.of_queryset(rows, PLACEHOLDERS)
+    columns, placeholder = _row_columns(tab), _placeholder(v)
+    return compiled_sql.of_page(
+        lambda start, stop: tab_rows(placeholder, tab, start, stop).values_list(*columns),
+        PLACEHOLDERS,
+    )
 
 
 def page_rows(v: Viewer, tab: Tab, offset: int, per: int) -> list[dict]:
@@ -299,9 +349,9 @@ def page_rows(v: Viewer, tab: Tab, offset: int, per: int) -> list[dict]:
     shape = ("rows", frozenset(v.roles), tab.key)
     compiled = compiled_sql.cached(shape, lambda: _compile_rows(v, tab))
     if compiled is None:
-        found = list(tab_rows(v, tab).values_list(*columns)[offset : offset + per])
+        found = list(tab_rows(v, tab, offset, offset + per).values_list(*columns))
     else:
-        found = compiled.run(v.values(), " LIMIT %s OFFSET %s", (per, offset))[1]
+        found = compiled.run({**v.values(), "offset": offset, "limit": per})[1]
     return [dict(zip(columns, values, strict=True)) for values in found]
 
 

@@ -1,0 +1,120 @@
+"""Pages of the work queues (B3): the page's bounds are bound values of one compiled statement,
+and every page of every tab holds the rows the tab's full, ordered list holds at those places.
+
+Why: the rows of a page are fetched by an inner query of the page's ids (sorted first, joined
+after), whose LIMIT and OFFSET are parameters (`motcua.compiled_sql.of_page`); a wrong position
+of those parameters would show another page, or another official's rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from backoffice.views import queues
+from dossiers.deadlines import warning_horizon
+from motcua import compiled_sql
+from tests.test_backoffice_queues import office, receive, to_division  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+def viewer(who) -> queues.Viewer:
+    now = timezone.now()
+    return queues.Viewer(who, now, warning_horizon(now))
+
+
+def whole_tab(v: queues.Viewer, tab: queues.Tab) -> list[str]:
+    """The tab's codes in its order, read by the ORM without any slice."""
+    rows = queues._ordered(v, tab, queues.Dossier.objects.filter(tab.where(v)))
+    return list(rows.values_list("code", flat=True))
+
+
+@pytest.fixture
+def busy(office):  # noqa: F811 (the imported fixture)
+    """Twenty-two more dossiers in the division, half assigned to the specialist."""
+    for n in range(22):
+        assignee = office.specialist if n % 2 else None
+        to_division(office, receive(office, 20 + n, days_ago=n % 5), assignee)
+    return office
+
+
+def test_every_page_of_every_tab_holds_the_rows_of_the_whole_list(busy):
+    seen_rows = 0
+    for who in (busy.officer, busy.head, busy.leader, busy.specialist, busy.outsider):
+        v = viewer(who)
+        for tab in queues.visible_tabs(v):
+            expected = whole_tab(v, tab)
+            for per in queues.PAGE_SIZES:
+                for offset in range(0, len(expected) + per, per):
+                    page = queues.page_rows(v, tab, offset, per)
+                    assert [row["code"] for row in page] == expected[offset : offset + per], (
+                        who, tab.key, per, offset,
+                    )  # fmt: skip
+                    seen_rows += len(page)
+    assert seen_rows > 100  # the fixture fills several pages of several tabs
+
+
+def test_every_tab_runs_as_one_compiled_statement(busy):
+    """No tab falls back to building its page with the ORM on each request."""
+    for who in (busy.officer, busy.head, busy.specialist, busy.outsider):
+        v = viewer(who)
+        for tab in queues.visible_tabs(v):
+            queues.page_rows(v, tab, 0, 10)
+            shape = ("rows", frozenset(v.roles), tab.key)
+            compiled = compiled_sql.cached(shape, lambda: None)
+            assert compiled is not None, (who, tab.key)
+            assert {"offset", "limit"} <= {name for _position, name in compiled.slots}
+
+
+def test_the_second_viewer_of_a_shape_gets_their_own_page(busy):
+    """The compiled statement keeps no value of the viewer it was built for."""
+    tab = next(t for t in queues.TABS if t.key == "cua-toi")
+    first = queues.page_rows(viewer(busy.specialist), tab, 0, 50)
+    other = queues.page_rows(viewer(busy.specialist2), tab, 0, 50)
+    assert len(first) == 17 and other == []
+
+
+@pytest.mark.needs_postgres
+def test_the_page_is_read_by_key_after_its_ids_are_sorted(busy):
+    """PostgreSQL: the page's rows are fetched by primary key from the array of the page's
+    ids. With `IN (...)` the planner joined the seven tables a row shows for every dossier of
+    the province before keeping the page (past its join_collapse_limit); scans are switched
+    off because tiny test tables would be read whole anyway."""
+    v = viewer(busy.specialist)
+    tab = next(t for t in queues.TABS if t.key == "cua-toi")
+    queues.page_rows(v, tab, 0, 10)
+    compiled = compiled_sql.cached(("rows", frozenset(v.roles), tab.key), lambda: None)
+    values = {**v.values(), "offset": 0, "limit": 10}
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            cursor.execute("EXPLAIN " + compiled.sql, compiled.bind(values))
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("SET enable_seqscan = on")
+    assert "dossiers_dossier_pkey" in plan and "ANY" in plan, plan
+    assert "Semi Join" not in plan, plan
+
+
+def test_a_page_past_the_end_is_empty_not_an_error(busy):
+    v = viewer(busy.head)
+    tab = next(t for t in queues.TABS if t.key == "don-vi")
+    assert queues.page_rows(v, tab, 10_000, 50) == []
+    assert len(queues.page_rows(v, tab, 0, 50)) == len(whole_tab(v, tab))
+
+
+def test_dossiers_due_at_the_same_moment_keep_one_order_across_pages(busy):
+    """Two dossiers due at the same moment are ordered by id on every page (no row is shown
+    twice or skipped at a page's edge)."""
+    same = timezone.now() + dt.timedelta(days=3)
+    queues.Dossier.objects.filter(current_step__assignee=busy.specialist).update(due_at=same)
+    v = viewer(busy.specialist)
+    tab = next(t for t in queues.TABS if t.key == "cua-toi")
+    pages = [queues.page_rows(v, tab, offset, 10) for offset in (0, 10)]
+    codes = [row["code"] for page in pages for row in page]
+    assert len(codes) == len(set(codes)) == 17
+    assert codes == whole_tab(v, tab)

@@ -107,7 +107,12 @@ def run(opts: Options) -> dict:
 
     django.setup()
     from bench import measure  # imports models: only after setup, with the leg's environment
+    from bench.schema import missing_indexes
 
+    result["missing_indexes"] = missing_indexes()
+    if result["missing_indexes"]:
+        print(f"bench {opts.name}: WARNING: the database lacks indexes its migrations create: "
+              f"{', '.join(result['missing_indexes'])}", file=sys.stderr, flush=True)  # fmt: skip
     result.update(measure.everything(opts, env))
     result["machine"] = describe()
     result["finished"] = time.time()

@@ -209,6 +209,14 @@ def machine(legs: list[dict]) -> str:
             f"{leg['busy_before']:.0%} busy with other work just before the leg started "
             f"(load average {leg['loadavg_before'][0]:.1f})"
         )
+    for leg in legs:
+        if leg.get("missing_indexes"):
+            lines.append(
+                f"- **{DB_NAMES[leg['database']]}, N = {_n(leg['dossiers'])}: the reused "
+                "database lacked indexes its migrations create** "
+                f"({', '.join(leg['missing_indexes'])}): its figures do not measure motcua "
+                "as deployed."
+            )
     if max(leg["busy_before"] for leg in legs) > 0.1:
         lines.append(
             "- **Other processes shared the machine during this run** (other test suites): "

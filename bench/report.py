@@ -212,8 +212,8 @@ def machine(legs: list[dict]) -> str:
     for leg in legs:
         if leg.get("missing_indexes"):
             lines.append(
-                f"- **{DB_NAMES[leg['database']]}, N = {_n(leg['dossiers'])}: the reused "
-                "database lacked indexes its migrations create** "
+                f"- **{DB_NAMES[leg['database']]}, N = {_n(leg['dossiers'])}: the database "
+                "lacked indexes its migrations create** "
                 f"({', '.join(leg['missing_indexes'])}): its figures do not measure motcua "
                 "as deployed."
             )

@@ -5,36 +5,75 @@ experiment comparing plans, say) and not built again makes every later leg measu
 no deployment has: the 200,000-dossier SQLite file of the bench once lacked the two SQLite-only
 step-run indexes of `dossiers` 0006, and its queue measured 50 ms a page instead of 19. The leg
 records what is missing and the report says so above the table.
+
+What is checked, by name and columns: every index and constraint a model declares by name, the
+index Django gives each plain indexed column (foreign keys, `db_index`), and the indexes
+migrations create by hand (`HAND_MADE`). Unmanaged and proxy models have no table of their own.
 """
 
 from __future__ import annotations
 
-import importlib
-
 from django.apps import apps
 from django.db import connection
 
+# Indexes migrations create with SQL of their own: vendor -> {name: (table, columns)}. Kept in
+# step with `dossiers` 0006 (SQLite) and `catalog` 0003 (PostgreSQL); a test compares them with
+# a freshly migrated database.
+HAND_MADE = {
+    "sqlite": {
+        "dossier_sqlite_agency_status_due": (
+            "dossiers_dossier", ("processing_agency_id", "status", "due_at"),
+        ),
+        "dossier_sqlite_receiver_status": ("dossiers_dossier", ("receiving_agency_id", "status")),
+        "steprun_sqlite_assignee_open": ("dossiers_steprun", ("assignee_id", "finished_at")),
+        "steprun_sqlite_unit_open": ("dossiers_steprun", ("unit_id", "finished_at")),
+    },
+    "postgresql": {"catalog_procedure_search_trgm": ("catalog_procedure", ("search_text",))},
+}  # fmt: skip
 
-def expected() -> dict[str, str]:
-    """Index name -> table, for every index a model declares (named indexes and unique
-    constraints) and, on SQLite, the indexes migration `dossiers` 0006 creates by hand."""
-    names: dict[str, str] = {}
+
+def expected() -> dict[str, tuple[str, tuple[str, ...] | None]]:
+    """Index name -> (table, columns, or None where the columns are not compared)."""
+    names: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+    # Only for its naming rule (not entered: SQLite's refuses to open inside a transaction).
+    editor = connection.SchemaEditorClass(connection, collect_sql=True)
     for model in apps.get_models():
+        if not model._meta.managed or model._meta.proxy:
+            continue
         table = model._meta.db_table
         for item in [*model._meta.indexes, *model._meta.constraints]:
-            if item.name and (hasattr(item, "fields") and item.fields):
-                names[item.name] = table
-    if connection.vendor == "sqlite":
-        manual = importlib.import_module("dossiers.migrations.0006_sqlite_status_indexes")
-        names.update({name: table for name, (table, _columns) in manual.INDEXES.items()})
+            if item.name:
+                names[item.name] = (table, _columns(model, item))
+        for field in model._meta.local_fields:
+            if field.db_index and not field.unique:
+                name = editor._create_index_name(table, [field.column], suffix="")
+                names[name] = (table, (field.column,))
+    names.update(HAND_MADE.get(connection.vendor, {}))
     return names
 
 
+def _columns(model, item) -> tuple[str, ...] | None:
+    fields = getattr(item, "fields", None)
+    if not fields:
+        return None  # expressions or a check: the name is compared only
+    columns = []
+    for name in fields:
+        bare = name.lstrip("-")
+        columns.append(model._meta.get_field(bare).column)
+    return tuple(columns)
+
+
 def missing_indexes() -> list[str]:
-    """`table.index` for each expected index the connected database does not have."""
+    """`table.index` for each expected index the connected database lacks, or holds on other
+    columns than the migrations give it."""
     wanted = expected()
-    found: dict[str, set[str]] = {}
+    found: dict[str, dict] = {}
     with connection.cursor() as cursor:
-        for table in set(wanted.values()):
-            found[table] = set(connection.introspection.get_constraints(cursor, table))
-    return sorted(f"{table}.{name}" for name, table in wanted.items() if name not in found[table])
+        for table in {table for table, _columns in wanted.values()}:
+            found[table] = connection.introspection.get_constraints(cursor, table)
+    missing = []
+    for name, (table, columns) in sorted(wanted.items()):
+        there = found[table].get(name)
+        if there is None or (columns is not None and tuple(there["columns"]) != columns):
+            missing.append(f"{table}.{name}")
+    return missing

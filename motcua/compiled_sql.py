@@ -48,10 +48,10 @@ class CompiledSQL:
             params[position] = value
         return params
 
-    def run(self, values: dict[str, object], suffix: str = "", extra: tuple = ()) -> tuple:
-        """(column names, rows) of the SQL run with `values` (and `suffix` with `extra`)."""
+    def run(self, values: dict[str, object]) -> tuple:
+        """(column names, rows) of the SQL run with `values`."""
         with _cursor() as cursor:
-            cursor.execute(self.sql + suffix, [*self.bind(values), *extra])
+            cursor.execute(self.sql, self.bind(values))
             names = [column[0] for column in cursor.description]
             return names, self._converted(cursor.fetchall())
 

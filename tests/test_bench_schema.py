@@ -13,7 +13,18 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_migrated_database_lacks_nothing():
-    assert "dossier_open_by_due" in expected()
+    """Declared indexes, the plain indexes of foreign keys and the hand-made ones are all
+    expected, and a migrated database has each on its columns."""
+    names = expected()
+    assert "dossier_open_by_due" in names
+    assert names["dossiers_dossier_current_step_id_5f531bc5"] == (
+        "dossiers_dossier", ("current_step_id",),
+    )  # fmt: skip
+    hand_made = (
+        "steprun_sqlite_assignee_open" if connection.vendor == "sqlite"
+        else "catalog_procedure_search_trgm"
+    )  # fmt: skip
+    assert hand_made in names
     assert missing_indexes() == []
 
 
@@ -23,6 +34,20 @@ def test_an_index_dropped_by_hand_is_named():
     with connection.cursor() as cursor:
         cursor.execute(f'DROP INDEX "{name}"')
     assert missing_indexes() == [f"dossiers_steprun.{name}"]
+
+
+def test_a_foreign_key_index_dropped_is_named():
+    """The queue's PostgreSQL plan reads a dossier's current step through this one."""
+    with connection.cursor() as cursor:
+        cursor.execute('DROP INDEX "dossiers_dossier_current_step_id_5f531bc5"')
+    assert missing_indexes() == ["dossiers_dossier.dossiers_dossier_current_step_id_5f531bc5"]
+
+
+def test_an_index_rebuilt_on_other_columns_is_named():
+    with connection.cursor() as cursor:
+        cursor.execute('DROP INDEX "stats_dc_agency_day"')
+        cursor.execute('CREATE INDEX "stats_dc_agency_day" ON "stats_dossiercount" ("agency_id")')
+    assert missing_indexes() == ["stats_dossiercount.stats_dc_agency_day"]
 
 
 def test_the_report_warns_above_the_table():

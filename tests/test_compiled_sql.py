@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from django.db.models import Case, Value, When
 
 from motcua import compiled_sql
 from motcua.compiled_sql import Prepared
@@ -128,21 +129,27 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler(settings):
 
 
 def _names_page(start: int, stop: int):
-    """Usernames from `start` to `stop` in name order, through a subquery holding the slice."""
-    page = User.objects.order_by("username").values("pk")[start:stop]
-    return User.objects.filter(pk__in=page).order_by("username").values_list("username")
+    """Usernames from "b" on, from `start` to `stop` in name order, through a subquery holding
+    the slice: a parameter before the slice ("b"), and after it one in the outer filter ("y")
+    and one in the outer order (the staff first)."""
+    page = User.objects.filter(username__gte="b").order_by("username").values("pk")[start:stop]
+    staff_first = Case(When(is_staff=True, then=Value(0)), default=Value(1))
+    rows = User.objects.filter(pk__in=page, username__lt="y").order_by(staff_first, "username")
+    return rows.values_list("username")
 
 
 def test_a_page_s_bounds_are_bound_values_of_one_statement():
     """`of_page`: the slice Django writes into the text becomes two parameters, so one
-    statement serves every page; each run gets the page asked for."""
-    for name in ("an", "binh", "chi", "dung", "giang"):
-        User.objects.create(username=name)
+    statement serves every page; each run gets the page asked for, with the query's own
+    parameters before and after the slice in their places."""
+    for name in ("an", "binh", "chi", "dung", "giang", "yen"):
+        User.objects.create(username=name, is_staff=name == "dung")
     compiled = compiled_sql.of_page(_names_page, {})
     assert compiled is not None
     assert str(compiled_sql.PAGE_BUILT["limit"]) not in compiled.sql
     pages = [compiled.run({"offset": at, "limit": 2})[1] for at in (0, 2, 4, 6)]
-    assert pages == [[("an",), ("binh",)], [("chi",), ("dung",)], [("giang",)], []]
+    assert pages == [[("binh",), ("chi",)], [("dung",), ("giang",)], [], []]
+    assert compiled.run({"offset": 1, "limit": 3})[1] == [("dung",), ("chi",), ("giang",)]
 
 
 def test_a_query_without_a_slice_is_not_compiled_as_a_page():

@@ -9,6 +9,7 @@ of those parameters would show another page, or another official's rows.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from backoffice.views import queues
 from dossiers.deadlines import warning_horizon
+from dossiers.models import Consultation
 from motcua import compiled_sql
 from tests.test_backoffice_queues import office, receive, to_division  # noqa: F401 (fixture)
 
@@ -28,17 +30,37 @@ def viewer(who) -> queues.Viewer:
 
 
 def whole_tab(v: queues.Viewer, tab: queues.Tab) -> list[str]:
-    """The tab's codes in its order, read by the ORM without any slice."""
-    rows = queues._ordered(v, tab, queues.Dossier.objects.filter(tab.where(v)))
-    return list(rows.values_list("code", flat=True))
+    """The tab's codes in its order, sorted here in Python from its plain rows: by the tab's
+    keys (a missing value last), then by id."""
+    found = queues.Dossier.objects.filter(tab.where(v)).values_list(
+        "pk", "code", "due_at", "submitted_at", "current_step__assignee_id"
+    )
+    asked = Consultation.objects.filter(agency_id=v.agency_id, answered_at__isnull=True)
+    consultation_due: dict[int, dt.datetime] = {}
+    for dossier_id, due in asked.values_list("dossier_id", "due_at"):
+        consultation_due[dossier_id] = min(due, consultation_due.get(dossier_id, due))
+
+    def key(row: tuple) -> tuple:
+        pk, _code, due, submitted, assignee = row
+        values = {
+            "due_at": due, "submitted_at": submitted, "consultation_due": consultation_due.get(pk),
+            "unassigned_first": 0 if assignee is None else 1,
+        }  # fmt: skip
+        return (*((values[name] is None, values[name]) for name in tab.order), pk)
+
+    return [row[1] for row in sorted(found, key=key)]
 
 
 @pytest.fixture
 def busy(office):  # noqa: F811 (the imported fixture)
-    """Twenty-two more dossiers in the division, half assigned to the specialist."""
+    """Twenty-two more dossiers in the division, half assigned to the specialist; two of them
+    (one assigned) without a due moment, which sorts last."""
+    made = []
     for n in range(22):
         assignee = office.specialist if n % 2 else None
-        to_division(office, receive(office, 20 + n, days_ago=n % 5), assignee)
+        made.append(to_division(office, receive(office, 20 + n, days_ago=n % 5), assignee))
+    queues.Dossier.objects.filter(pk__in=[made[3].pk, made[4].pk]).update(due_at=None)
+    office.undated = {made[3].code, made[4].code}
     return office
 
 
@@ -56,6 +78,20 @@ def test_every_page_of_every_tab_holds_the_rows_of_the_whole_list(busy):
                     )  # fmt: skip
                     seen_rows += len(page)
     assert seen_rows > 100  # the fixture fills several pages of several tabs
+
+
+def test_dossiers_without_a_due_moment_come_last(busy):
+    v = viewer(busy.head)
+    tab = next(t for t in queues.TABS if t.key == "don-vi")
+    rows = [row["code"] for offset in (0, 10, 20) for row in queues.page_rows(v, tab, offset, 10)]
+    undated = [code for code in rows if code in busy.undated]
+    assert len(undated) == 2
+    # Unassigned first, then assigned; within each, the undated one is the last.
+    page = queues.page_rows(v, tab, 0, 50)
+    flags = [row["current_step__assignee_id"] is None for row in page]
+    first_assigned = flags.index(False)
+    assert page[first_assigned - 1]["code"] in busy.undated
+    assert page[-1]["code"] in busy.undated
 
 
 def test_every_tab_runs_as_one_compiled_statement(busy):
@@ -96,7 +132,8 @@ def test_the_page_is_read_by_key_after_its_ids_are_sorted(busy):
             plan = "\n".join(row[0] for row in cursor.fetchall())
         finally:
             cursor.execute("SET enable_seqscan = on")
-    assert "dossiers_dossier_pkey" in plan and "ANY" in plan, plan
+    by_key = re.search(r"dossiers_dossier_pkey[^\n]*\n\s*Index Cond: \(id = ANY", plan)
+    assert by_key is not None, plan
     assert "Semi Join" not in plan, plan
 
 

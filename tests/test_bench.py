@@ -149,6 +149,28 @@ def test_forged_session_passes_both_factors(province):
     assert request.user.is_verified()
 
 
+@pytest.mark.django_db
+def test_queue_parts_split_a_page_into_its_counts_rows_and_the_rest(received, province):
+    """`bench.queue_parts`: the counter officer's queue (the received dossier's first step is
+    theirs) read twice; each part is measured, and the parts fit in the page's time."""
+    from bench import queue_parts
+
+    parts = queue_parts.measure(fixtures.signed_in_cookie(province.officer), pages=2)
+    assert parts.counts > 0 and parts.rows > 0 and parts.other_queries > 0
+    assert parts.python > 0
+    assert parts.page == pytest.approx(
+        parts.counts + parts.rows + parts.other_queries + parts.python
+    )
+
+
+def test_queue_parts_refuses_a_page_that_does_not_answer(province):
+    """A signed-out client is sent to the sign-in page: no figure is printed for it."""
+    from bench import queue_parts
+
+    with pytest.raises(SystemExit, match="did not answer 200"):
+        queue_parts.measure("", pages=1)
+
+
 def test_one_lifecycle_goes_from_submission_to_returned_result(province):
     from demo.histories.routes import Route
     from demo.histories.staff import Staff

@@ -335,6 +335,26 @@ def test_bulk_path_writes_exactly_what_the_services_write(small_demo):
             assert found == expected, table
 
 
+@pytest.mark.parametrize("via", ["services", "bulk"])
+def test_each_dossier_copies_its_open_steps_unit_and_assignee(small_demo, via):
+    """After every move of the stories (assignments, hand-overs, send-backs, pauses, results,
+    returns, transfers, stops), each dossier's copy of its open step (what the queues count
+    by) is that step run's unit and assignee, and empty once no step is open. The current step
+    is never a closed run, which is what lets the copy stand for it."""
+    histories.prepare()
+    histories.generate(100, seed=11, now=NOW, via=via, chunk=25)
+    rows = Dossier.objects.values_list(
+        "code", "step_unit_id", "step_assignee_id", "current_step__unit_id",
+        "current_step__assignee_id", "current_step__finished_at",
+    )  # fmt: skip
+    held = Counter()
+    for code, unit, assignee, run_unit, run_assignee, run_finished in rows:
+        assert run_finished is None, code
+        assert (unit, assignee) == (run_unit, run_assignee), code
+        held["assigned" if assignee else "unassigned" if unit else "no open step"] += 1
+    assert all(held[kind] for kind in ("assigned", "unassigned", "no open step")), held
+
+
 def test_demo_command_adds_dossiers(small_demo):
     out = io.StringIO()
     call_command("demo", dossiers=25, seed=3, verbosity=0, stdout=out)

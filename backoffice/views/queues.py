@@ -3,8 +3,9 @@
 Every tab is a filter on dossiers; the counts of all tabs come from one aggregate query and a
 page of rows from one more, whatever its size (no query per row). Agency-wide tabs filter on
 the processing agency and open statuses, which the partial index `dossier_open_by_due`
-(processing_agency, due_at) serves; "mine" and "my unit" go through the open step run
-(`steprun_open_by_assignee`).
+(processing_agency, due_at) serves; "mine" and "my unit" filter on the dossier's copy of its
+open step's assignee and unit (`Dossier.step_assignee`, `Dossier.step_unit`, with their own
+partial indexes), so no tab joins the step runs to count or sort.
 
 Speed (issue 6, section 4): the SQL of both queries is compiled once per shape and process
 (`motcua.compiled_sql`), the page's bounds included (`of_page`); a page's ids are sorted first
@@ -25,9 +26,10 @@ configured, and the per-request session query goes with it.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, reduce
 from html import escape as html_escape
 
 from django.core.paginator import Paginator
@@ -59,7 +61,7 @@ from access.scope import may_process, reads_all
 from backoffice.views.counter import dossier_url
 from dossiers.deadlines import warning_horizon
 from dossiers.lifecycle import CLOCK_STOPPED, HELD, OPEN, Status
-from dossiers.models import Consultation, Dossier, StepRun
+from dossiers.models import Consultation, Dossier
 from motcua import compiled_sql
 from motcua.compiled_sql import moment
 from org.models import Official, Role
@@ -113,12 +115,14 @@ class Viewer:
         if Role.COUNTER_OFFICER in self.roles:
             q |= Q(receiving_agency_id=self.agency_id)
         if Role.SPECIALIST in self.roles:
-            q |= Q(processing_agency_id=self.agency_id, current_step__unit_id=self.unit_id)
+            q |= Q(processing_agency_id=self.agency_id, step_unit_id=self.unit_id)
         return q
 
 
 def _open_step(**where) -> Q:
-    return Q(status__in=ACTIVE, current_step__finished_at__isnull=True, **where)
+    """Dossiers held whose open step matches `where` (on the dossier's copy of the step's
+    unit and assignee, which is empty once the step is closed)."""
+    return Q(status__in=ACTIVE, **where)
 
 
 def _consultations(v: Viewer) -> Q:
@@ -140,9 +144,9 @@ class Tab:
 
 TABS = [
     Tab("cua-toi", _("Việc của tôi"), frozenset(PROCESSING),
-        lambda v: _open_step(current_step__assignee_id=v.official_id)),
+        lambda v: _open_step(step_assignee_id=v.official_id)),
     Tab("don-vi", _("Việc của đơn vị"), frozenset({Role.HEAD, Role.LEADER}),
-        lambda v: _open_step(current_step__unit_id=v.unit_id),
+        lambda v: _open_step(step_unit_id=v.unit_id),
         ("unassigned_first", "due_at")),
     Tab("sap-den-han", _("Sắp đến hạn"), frozenset(PROCESSING),
         lambda v: v.area() & Q(status__in=RUNNING, due_at__gt=v.now, due_at__lte=v.horizon)),
@@ -181,28 +185,28 @@ def _count_keys(tabs: list[Tab]) -> list[str]:
 
 
 def candidates(v: Viewer) -> Q:
-    """Dossiers that may be in one of the viewer's tabs: one union of index-served reads.
+    """Dossiers that may be in one of the viewer's tabs: an OR of index-served conditions.
 
-    Why: the tab filters reach through the current step and ORs of them fit no index, so the
-    database read every dossier ever filed to count the tabs. Every tab's filter implies one
-    of these parts (an open step run of the viewer or of the unit, an open dossier of the
-    agency, a dossier the agency received and still holds, a consultation to answer), so adding
-    them changes no count; as one `IN (... UNION ...)` each part is read through its own index
-    on SQLite and PostgreSQL alike, and only those dossiers are counted.
+    Why: an OR of the tabs' own filters fits no index, so the database read every open
+    dossier of the province to count the tabs. Every tab's filter implies one of these parts
+    (an open dossier of the agency, an open step of the viewer or of the unit, a dossier the
+    agency received and still holds, a consultation to answer), so adding them changes no
+    count; each part is a condition on the dossier's own columns with its own index, which
+    PostgreSQL combines as a bitmap OR and SQLite as a union of index reads, each dossier
+    read once, with no other table joined.
     """
-    runs = StepRun.objects.filter(finished_at__isnull=True)
-    open_here = Dossier.objects.filter(processing_agency_id=v.agency_id, status__in=sorted(OPEN))
-    parts = [open_here.values("pk"), runs.filter(assignee_id=v.official_id).values("dossier_id")]
+    parts = [
+        Q(processing_agency_id=v.agency_id, status__in=sorted(OPEN)),
+        Q(step_assignee_id=v.official_id),
+    ]
     if v.roles & {Role.HEAD, Role.LEADER}:
-        parts.append(runs.filter(unit_id=v.unit_id).values("dossier_id"))
+        parts.append(Q(step_unit_id=v.unit_id))
     if Role.COUNTER_OFFICER in v.roles:
-        held = Dossier.objects.filter(receiving_agency_id=v.agency_id, status__in=ACTIVE)
-        parts.append(held.values("pk"))
+        parts.append(Q(receiving_agency_id=v.agency_id, status__in=ACTIVE))
     if v.roles & ANSWERING:
         asked = Consultation.objects.filter(agency_id=v.agency_id, answered_at__isnull=True)
-        parts.append(asked.values("dossier_id"))
-    parts = [part.order_by() for part in parts]  # no ORDER BY inside a UNION
-    return Q(pk__in=parts[0].union(*parts[1:]))
+        parts.append(_among(asked.values("dossier_id")))
+    return reduce(operator.or_, parts)
 
 
 def _orm_counts(v: Viewer, tabs: list[Tab]) -> dict[str, int]:
@@ -211,7 +215,7 @@ def _orm_counts(v: Viewer, tabs: list[Tab]) -> dict[str, int]:
     bitmap scan of every open dossier of the province (48 ms against 14 at 200,000)."""
     wheres = {tab.key: tab.where(v) for tab in tabs}
     if "don-vi" in wheres:
-        wheres["chua-phan-cong"] = wheres["don-vi"] & Q(current_step__assignee__isnull=True)
+        wheres["chua-phan-cong"] = wheres["don-vi"] & Q(step_assignee__isnull=True)
     aggregates = {key.replace("-", "_"): Count("pk", filter=where) for key, where in wheres.items()}
     counts = Dossier.objects.filter(candidates(v)).aggregate(**aggregates)
     return {key: counts[key.replace("-", "_")] or 0 for key in wheres}
@@ -267,7 +271,7 @@ def _ordered(v: Viewer, tab: Tab, rows: QuerySet[Dossier]) -> QuerySet[Dossier]:
         ).order_by("due_at")
         rows = rows.annotate(consultation_due=Subquery(due.values("due_at")[:1]))
     if "unassigned_first" in tab.order:
-        unassigned = When(current_step__assignee__isnull=True, then=Value(0))
+        unassigned = When(step_assignee__isnull=True, then=Value(0))
         rows = rows.annotate(
             unassigned_first=Case(unassigned, default=Value(1), output_field=IntegerField())
         )
@@ -289,11 +293,13 @@ def page_ids(v: Viewer, tab: Tab, start: int, stop: int) -> QuerySet[Dossier]:
     return _ordered(v, tab, Dossier.objects.filter(tab.where(v))).values("pk")[start:stop]
 
 
-def _among(ids: QuerySet[Dossier]) -> Q:
-    """The dossiers of `ids`, a page. On PostgreSQL as `= ANY(ARRAY(...))`, which it reads
-    first, once, then fetches the page's rows by their key: an `IN (...)` is joined after the
-    seven tables a row shows (past the planner's join_collapse_limit of 8), so it joined them
-    for every dossier of the province before keeping the page (5 s at 2,000,000)."""
+def _among(ids: QuerySet) -> Q:
+    """The dossiers of `ids` (a page, or the consultations to answer). On PostgreSQL as
+    `= ANY(ARRAY(...))`, which it reads first, once, then fetches the rows by their key: an
+    `IN (...)` is joined after the seven tables a row shows (past the planner's
+    join_collapse_limit of 8), so it joined them for every dossier of the province before
+    keeping the page (5 s at 2,000,000); and inside an OR (`candidates`) it cannot be combined
+    with the other parts' indexes, so every open dossier would be filtered by it."""
     if connection.vendor != "postgresql":
         return Q(pk__in=ids)
     from django.contrib.postgres.expressions import ArraySubquery

@@ -118,6 +118,8 @@ class BulkEngine(_BulkMoves):
         return obj
 
     def flush(self) -> None:
+        for dossier in self.rows.get(Dossier, []):
+            dossier.copy_current_step()  # as save_changed does after each move
         for model in self.INSERT_ORDER:
             _insert(model, self.rows.pop(model, []), with_pk=model in self.ids.models)
         if self.changed_applicants:

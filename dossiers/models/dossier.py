@@ -91,6 +91,21 @@ class Dossier(models.Model):
         "dossiers.StepRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("bước hiện tại"),
     )  # fmt: skip
+    # Copies of the current step run's unit and assignee while that run is open (None
+    # otherwise), kept by `copy_current_step` whenever a move saves the current step or its
+    # assignee. Why: the queues count and sort an official's or a unit's open work through
+    # these columns of the dossier itself; through the step run, every open dossier of the
+    # agency was looked up in both tables (47,000 buffer reads, 56 ms at 2,000,000 dossiers).
+    step_unit = models.ForeignKey(
+        "org.OrgUnit", on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+",
+        db_constraint=False, db_index=False, editable=False,
+        verbose_name=_("đơn vị đang xử lý"),
+    )  # fmt: skip
+    step_assignee = models.ForeignKey(
+        "org.Official", on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+",
+        db_constraint=False, db_index=False, editable=False,
+        verbose_name=_("cán bộ đang xử lý"),
+    )  # fmt: skip
     fee_amount = models.PositiveBigIntegerField(_("phí, lệ phí (đồng)"), null=True, blank=True)
     fee_paid = models.BooleanField(_("đã nộp phí"), default=False)
     transferred_from = models.ForeignKey(
@@ -127,10 +142,35 @@ class Dossier(models.Model):
                 condition=Q(status__in=sorted(HELD)),
                 name="dossier_held_by_receiver",
             ),
+            # "My work" and "the unit's work": dossiers whose open step is an official's or a
+            # unit's, by due moment. Only dossiers with an open step have entries.
+            models.Index(
+                fields=["step_assignee", "due_at"],
+                condition=Q(step_assignee__isnull=False),
+                name="dossier_open_step_assignee",
+            ),
+            models.Index(
+                fields=["step_unit", "due_at"],
+                condition=Q(step_unit__isnull=False),
+                name="dossier_open_step_unit",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.code
+
+    def copy_current_step(self) -> tuple[str, str]:
+        """Copy the open current step run's unit and assignee (None, None without one) into
+        the dossier, and name the fields to save. Called by `dossiers.services.core
+        .save_changed` whenever a move saves the current step, and by the moves that change
+        the open run's assignee; the run must be the instance the move changed (it is
+        cached on the dossier by then), never read back from the database."""
+        run = self.current_step if self.current_step_id is not None else None
+        if run is not None and run.finished_at is not None:
+            run = None
+        self.step_unit_id = run.unit_id if run is not None else None
+        self.step_assignee_id = run.assignee_id if run is not None else None
+        return ("step_unit", "step_assignee")
 
     @property
     def is_open(self) -> bool:

@@ -131,7 +131,11 @@ CHAIN_FIELDS = ["last_event_seq", "last_event_hash"]
 
 
 def save_changed(dossier: Dossier, *fields: str) -> None:
-    """Write only the fields a move changed, plus the event-chain head."""
+    """Write only the fields a move changed, plus the event-chain head; with the current step,
+    also its copied unit and assignee (`Dossier.copy_current_step`), so no move can save one
+    without the other."""
+    if "current_step" in fields:
+        fields = (*fields, *dossier.copy_current_step())
     dossier.save(update_fields=[*fields, *CHAIN_FIELDS])
 
 

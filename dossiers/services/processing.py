@@ -86,7 +86,7 @@ def assign_step(
         data={"step": run.step.position, "assignee": assignee.pk,
               "assignee_name": str(assignee), "previous": previous.pk if previous else None},
     )  # fmt: skip
-    save_changed(dossier, "status")
+    save_changed(dossier, "status", *dossier.copy_current_step())
     return run
 
 

@@ -11,6 +11,7 @@ The whole module runs in about half a minute; the service-path comparison is mos
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 import itertools
 import random
@@ -353,6 +354,21 @@ def test_each_dossier_copies_its_open_steps_unit_and_assignee(small_demo, via):
         assert (unit, assignee) == (run_unit, run_assignee), code
         held["assigned" if assignee else "unassigned" if unit else "no open step"] += 1
     assert all(held[kind] for kind in ("assigned", "unassigned", "no open step")), held
+
+
+def test_the_migration_fills_the_copy_as_the_moves_keep_it(small_demo):
+    """Migration dossiers 0009 fills the copy of a database that had none with one UPDATE; on
+    the demo stories' dossiers it gives what the moves themselves write."""
+    copy_sql = importlib.import_module("dossiers.migrations.0009_dossier_open_step_copy").COPY
+    histories.prepare()
+    histories.generate(100, seed=5, now=NOW, via="services", chunk=25)
+    columns = ("pk", "step_unit_id", "step_assignee_id")
+    kept = list(Dossier.objects.order_by("pk").values_list(*columns))
+    assert any(unit for _pk, unit, _assignee in kept)
+    Dossier.objects.update(step_unit=None, step_assignee=None)
+    with connection.cursor() as cursor:
+        cursor.execute(copy_sql)
+    assert list(Dossier.objects.order_by("pk").values_list(*columns)) == kept
 
 
 def test_demo_command_adds_dossiers(small_demo):

@@ -4,7 +4,10 @@ looking up every open dossier's step run.
 
 The copy is filled here from the step runs: only dossiers with a current step are touched
 (the open ones, some tens of thousands in a province), one statement that SQLite and
-PostgreSQL both run. The indexes are built after it, so they are built once.
+PostgreSQL both run. The indexes are built after it, so they are built once. PostgreSQL then
+gathers its statistics of the table: without those of the new columns it planned "my work"
+from the wrong index until its next automatic ANALYZE (at 200,000 dossiers the page's rows
+took 6 ms instead of 2). SQLite runs no ANALYZE (decision 0008).
 """
 
 import django.db.models.deletion
@@ -19,6 +22,11 @@ UPDATE dossiers_dossier
                               AND r.finished_at IS NULL)
  WHERE current_step_id IS NOT NULL
 """
+
+
+def analyze(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ANALYZE dossiers_dossier")
 
 
 class Migration(migrations.Migration):
@@ -50,4 +58,5 @@ class Migration(migrations.Migration):
             model_name='dossier',
             index=models.Index(condition=models.Q(('step_unit__isnull', False)), fields=['step_unit', 'due_at'], name='dossier_open_step_unit'),
         ),
+        migrations.RunPython(analyze, migrations.RunPython.noop, elidable=False),
     ]

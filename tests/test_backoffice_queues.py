@@ -230,6 +230,21 @@ def test_the_queue_shows_a_change_at_once(office):
     assert office.assigned.code not in codes(get(office.specialist))
 
 
+def test_a_reassigned_step_moves_from_one_queue_to_the_other(office):
+    """The head gives the unassigned dossier to the specialist, then to the second
+    specialist: each time it leaves one "my work" and enters the other, and the unit's
+    unassigned count follows."""
+    assert "1 hồ sơ chưa phân công (xếp trước)." in get(office.head, tab="don-vi")
+    assign_step(actor=actor(office.head), dossier=office.unassigned, assignee=office.specialist)
+    assert office.unassigned.code in codes(get(office.specialist))
+    assert codes(get(office.specialist2)) == []
+    assert "0 hồ sơ chưa phân công (xếp trước)." in get(office.head, tab="don-vi")
+    assign_step(actor=actor(office.head), dossier=office.unassigned, assignee=office.specialist2)
+    assert office.unassigned.code not in codes(get(office.specialist))
+    assert tab_counts(get(office.specialist))["cua-toi"] == 6
+    assert codes(get(office.specialist2)) == [office.unassigned.code]
+
+
 def test_names_in_rows_are_escaped(office):
     """Every value of a row from the database is escaped (the rows are formatted in Python,
     not by the template engine): markup in a procedure's, a step's, a unit's, an applicant's or

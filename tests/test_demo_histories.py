@@ -357,17 +357,21 @@ def test_each_dossier_copies_its_open_steps_unit_and_assignee(small_demo, via):
 
 
 def test_the_migration_fills_the_copy_as_the_moves_keep_it(small_demo):
-    """Migration dossiers 0009 fills the copy of a database that had none with one UPDATE; on
+    """Migration dossiers 0010 fills the copy of a database that had none with one UPDATE; on
     the demo stories' dossiers it gives what the moves themselves write."""
-    copy_sql = importlib.import_module("dossiers.migrations.0009_dossier_open_step_copy").COPY
+    migration = importlib.import_module("dossiers.migrations.0010_dossier_open_step_copy_filled")
     histories.prepare()
     histories.generate(100, seed=5, now=NOW, via="services", chunk=25)
     columns = ("pk", "step_unit_id", "step_assignee_id")
+    # A current step closed by hand: the copy keeps nothing of a closed step.
+    closed = Dossier.objects.filter(step_assignee__isnull=False).order_by("pk").first()
+    StepRun.objects.filter(pk=closed.current_step_id).update(finished_at=NOW)
+    Dossier.objects.filter(pk=closed.pk).update(step_unit=None, step_assignee=None)
     kept = list(Dossier.objects.order_by("pk").values_list(*columns))
     assert any(unit for _pk, unit, _assignee in kept)
     Dossier.objects.update(step_unit=None, step_assignee=None)
     with connection.cursor() as cursor:
-        cursor.execute(copy_sql)
+        cursor.execute(migration.COPY)
     assert list(Dossier.objects.order_by("pk").values_list(*columns)) == kept
 
 

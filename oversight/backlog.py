@@ -216,32 +216,32 @@ class Holder:
 
 def holders(agency_id: int, now: dt.datetime | None = None) -> list[Holder]:
     """Who holds the open dossiers of one agency now (the unit and official of the open step;
-    none: not yet assigned or between steps), and how many of those are overdue."""
+    none: not yet assigned or between steps), and how many of those are overdue. Grouped on
+    the dossier's copy of its open step (decision 0014): no step run is read (at 2,000,000
+    dossiers, 25,800 buffer reads instead of 93,500 for the bench's busiest agency)."""
     now = now or timezone.now()
     rows = (
         open_dossiers([agency_id], Filters())
-        .values("current_step__unit", "current_step__assignee")
+        .values("step_unit", "step_assignee")
         .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(timing__overdue_at__lt=now)))
         .order_by()
     )
     rows = list(rows)
     units = dict(
-        OrgUnit.objects.filter(pk__in={r["current_step__unit"] for r in rows}).values_list(
-            "pk", "name"
-        )
+        OrgUnit.objects.filter(pk__in={r["step_unit"] for r in rows}).values_list("pk", "name")
     )
     people = {
         o.pk: str(o)
-        for o in Official.objects.filter(
-            pk__in={r["current_step__assignee"] for r in rows}
-        ).select_related("user")
+        for o in Official.objects.filter(pk__in={r["step_assignee"] for r in rows}).select_related(
+            "user"
+        )
     }
     found = [
         Holder(
-            r["current_step__unit"],
-            r["current_step__assignee"],
-            units.get(r["current_step__unit"], ""),
-            people.get(r["current_step__assignee"], ""),
+            r["step_unit"],
+            r["step_assignee"],
+            units.get(r["step_unit"], ""),
+            people.get(r["step_assignee"], ""),
             r["open"],
             r["overdue"],
         )

@@ -108,15 +108,16 @@ class Holder:
 
 
 def _held_by(rows: QuerySet, holder: Holder) -> QuerySet:
-    """0 stands for "nobody": no open step, or a step not assigned yet."""
+    """0 stands for "nobody": no open step, or a step not assigned yet. On the dossier's copy
+    of its open step (decision 0014), as `oversight.backlog.holders` groups them."""
     if holder.unit_id == 0:
-        rows = rows.filter(current_step__isnull=True)
+        rows = rows.filter(step_unit__isnull=True)
     elif holder.unit_id is not None:
-        rows = rows.filter(current_step__unit=holder.unit_id)
+        rows = rows.filter(step_unit=holder.unit_id)
     if holder.official_id == 0:
-        rows = rows.filter(current_step__assignee__isnull=True)
+        rows = rows.filter(step_assignee__isnull=True)
     elif holder.official_id is not None:
-        rows = rows.filter(current_step__assignee=holder.official_id)
+        rows = rows.filter(step_assignee=holder.official_id)
     return rows
 
 

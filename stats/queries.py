@@ -70,8 +70,8 @@ HOLDERS = {
     "agency": "processing_agency",
     "procedure": "procedure",
     "channel": "channel",
-    "unit": "current_step__unit",
-    "official": "current_step__assignee",
+    "unit": "step_unit",  # the dossier's copy of its open step (decision 0014)
+    "official": "step_assignee",
 }
 
 

@@ -370,7 +370,7 @@ def test_the_counts_read_each_candidate_dossier_once_through_a_bitmap_of_its_ind
     open dossiers, the official's and the unit's open steps (the dossier's copy of them) and
     the questions to answer, with no step run looked up (at 2,000,000 dossiers, looking up
     each candidate's dossier and step run by key cost 47,000 buffer reads and 56 ms; the
-    bitmap, 3,100 and 16 ms: docs/performance.md). As above, the other indexes on the agency
+    bitmap, 4,000 and 16 ms: docs/performance.md). As above, the other indexes on the agency
     and the status (the foreign key's, the province's open dossiers by due moment, the
     counter's) are dropped inside the test's transaction: on tiny test tables they cost about
     the same, and at 2,000,000 PostgreSQL chose the open-dossier index by itself."""

@@ -23,13 +23,14 @@ nothing (the transaction rolls back); two moves counting the same key both count
 Open and overdue, which change with time
 ----------------------------------------
 A dossier becomes overdue when its legal due moment passes, without a move. Its timing row
-holds that moment in advance (`overdue_at`), so the live backlog (`stats.queries.open_now`:
-open and overdue now, by agency, unit, official...) compares it with the clock when read and
-is always right. The day counter `became_overdue`, from which the backlog at the end of any
-past day is summed (`stats.queries.backlog_at`), is added by the periodic job
-`stats.tasks.count_overdue_task` (every 5 minutes, notifications.scheduler.JOBS) for moments
-that have passed, and by a move or the end of the dossier if the job has not yet; a claim on
-`overdue_counted` lets only one of them count it.
+holds that moment in advance (`overdue_at`), so the live readers (who holds an agency's open
+dossiers, `oversight.backlog.holders`, and the live lists of `oversight.lists`: open and
+overdue now) compare it with the clock when read and are always right. The day counter
+`became_overdue`, from which the backlog at the end of any past day is summed
+(`stats.queries.backlog_at`), is added by the periodic job `stats.tasks.count_overdue_task`
+(every 5 minutes, notifications.scheduler.JOBS) for moments that have passed, and by a move or
+the end of the dossier if the job has not yet; a claim on `overdue_counted` lets only one of
+them count it.
 
 The rebuild
 -----------

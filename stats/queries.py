@@ -1,5 +1,6 @@
-"""Reading the summary tables: sums over a period, the backlog at the end of a day, the live
-backlog, and the dossiers behind a figure (for drill-down pages).
+"""Reading the summary tables: sums over a period, the backlog at the end of a day, and the
+dossiers behind a figure (for drill-down pages). Who holds the open dossiers now is read
+from the dossiers themselves (`oversight.backlog.holders`).
 
 Group by any of the key columns or what they lead to: "agency", "procedure", "channel",
 "agency__level__process_group" (the administrative level), "procedure__field" (the field).
@@ -11,10 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from dossiers.lifecycle import OPEN
 from dossiers.models import Dossier
 from stats.models import DossierCount, OfficialCount, counter_names
 from stats.periods import summed
@@ -64,29 +64,6 @@ def backlog_at(
     the month rows of the months before and the day rows of `day`'s month (`stats.periods`)."""
     rows = summed(None, day, sums=BACKLOG, by=by, where=_scope(agencies))
     return sorted(rows, key=lambda row: tuple(row[b] for b in by))
-
-
-HOLDERS = {
-    "agency": "processing_agency",
-    "procedure": "procedure",
-    "channel": "channel",
-    "unit": "step_unit",  # the dossier's copy of its open step (decision 0014)
-    "official": "step_assignee",
-}
-
-
-def open_now(now: dt.datetime | None = None, *, by: Sequence[str] = ("agency",)) -> QuerySet:
-    """The live backlog: open dossiers and, of those, overdue now, grouped by `HOLDERS` keys
-    (unit and official: who holds the open step). Reads the open dossiers only (the partial
-    index on open statuses) and their timing rows."""
-    now = now or timezone.now()
-    fields = [HOLDERS[name] for name in by]
-    rows = Dossier.objects.filter(status__in=sorted(OPEN))
-    return (
-        rows.values(*fields)
-        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(timing__overdue_at__lt=now)))
-        .order_by(*fields)
-    )
 
 
 # ---------------------------------------------------------------- the dossiers behind a figure

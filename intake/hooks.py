@@ -12,6 +12,19 @@ from __future__ import annotations
 from dossiers.lifecycle import NATIONAL_CODES, Status
 from dossiers.models import Event
 from intake.models import StatusUpdate, UpstreamSubmission
+from motcua.compiled_sql import Prepared
+
+# The dossier's upstream submission, if any: compiled once per process (motcua.compiled_sql),
+# as every change of status of every dossier asks.
+UPSTREAM_OF = Prepared(
+    "intake.upstream_of",
+    lambda dossier_id: (
+        UpstreamSubmission.objects.filter(dossier_id=dossier_id)
+        .order_by("pk")
+        .values_list("pk")[:1]
+    ),
+    dossier_id=-7_000_043,
+)
 
 
 def record_status_change(sender, instance: Event, created: bool, raw: bool = False, **kwargs):
@@ -21,11 +34,11 @@ def record_status_change(sender, instance: Event, created: bool, raw: bool = Fal
         return
     if instance.status_before == instance.status_after:
         return
-    submission = UpstreamSubmission.objects.filter(dossier_id=instance.dossier_id).first()
-    if submission is None:
+    found = UPSTREAM_OF.rows(dossier_id=instance.dossier_id)
+    if not found:
         return
     StatusUpdate.objects.create(
-        submission=submission,
+        submission_id=found[0][0],
         event=instance,
         status=instance.status_after,
         national_code=NATIONAL_CODES.get(Status(instance.status_after)),

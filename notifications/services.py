@@ -16,10 +16,12 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.utils import DNS_NAME
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from motcua.compiled_sql import PreparedInstances
 from notifications import sms
 from notifications.models import Notification
 from tracking.links import tracking_url
@@ -58,21 +60,33 @@ def _queue(
     *, key: str, kind: str, recipient: str, context: dict, event=None, dossier=None,
     channel: str = Notification.Channel.EMAIL,
 ) -> Notification:  # fmt: skip
-    """Create the outbox row and its delivery task in the current transaction (once per key)."""
+    """Create the outbox row and its delivery task in the current transaction (once per key).
+
+    What `get_or_create` does, with the look-up compiled once per process (every move that
+    tells the applicant asks): a row already queued under the key is returned as it is; a
+    concurrent writer of the same key, caught by the unique key inside a savepoint, wins."""
+    found = QUEUED.fetch(key=key)
+    if found:
+        return found[0]
     language = context.get("language", settings.LANGUAGE_CODE)
     subject, body = _render(channel, context, language)
-    row, created = Notification.objects.get_or_create(
-        key=key,
-        defaults={
-            "event": event, "dossier": dossier, "kind": kind, "channel": channel,
-            "recipient": recipient, "language": language, "subject": subject[:255], "body": body,
-        },
-    )  # fmt: skip
-    if created:
-        from notifications.tasks import deliver_notification
+    try:
+        with transaction.atomic():
+            row = Notification.objects.create(
+                key=key, event=event, dossier=dossier, kind=kind, channel=channel,
+                recipient=recipient, language=language, subject=subject[:255], body=body,
+            )  # fmt: skip
+    except IntegrityError:
+        return Notification.objects.get(key=key)
+    from notifications.tasks import deliver_notification
 
-        deliver_notification.enqueue(row.pk)
+    deliver_notification.enqueue(row.pk)
     return row
+
+
+QUEUED = PreparedInstances(
+    "notifications.queued", lambda key: Notification.objects.filter(key=key), key="\x00no-key\x00"
+)
 
 
 def _digest(text: str) -> str:

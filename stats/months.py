@@ -23,8 +23,10 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.db.transaction import TransactionManagementError
 
+from motcua.compiled_sql import Prepared
 from stats.models import DossierCount, MonthCount, counter_names
 
 MONTH_KEY = ("month", "agency_id", "field_id", "channel")
@@ -49,14 +51,23 @@ def _lock(mode: str) -> None:
             cursor.execute(f"LOCK TABLE {_table(MonthCount)} IN {mode} MODE")
 
 
+# A procedure's field, compiled once per process (motcua.compiled_sql): a move's counts are of
+# one procedure, so one read per move.
+def _field_of(pk: int) -> QuerySet:
+    from catalog.models import Procedure  # catalog's signals write month rows (move_procedure)
+
+    return Procedure.objects.filter(pk=pk).order_by().values_list("field_id")
+
+
+FIELD_OF = Prepared("stats.field_of", _field_of, pk=-7_000_042)
+
+
 def fold(day_rows: Mapping[tuple, Mapping[str, int]]) -> dict[tuple, Counter]:
     """The month rows' counts of some day rows' counts, keyed (month, agency id, field id,
     channel); the day rows keyed (day, agency id, procedure id, channel)."""
-    from catalog.models import Procedure
-
     _lock("ROW EXCLUSIVE")
     procedures = {key[2] for key in day_rows}
-    field_of = dict(Procedure.objects.filter(pk__in=procedures).values_list("pk", "field_id"))
+    field_of = {pk: field_id for pk in procedures for (field_id,) in FIELD_OF.rows(pk=pk)}
     months: dict[tuple, Counter] = defaultdict(Counter)
     for (day, agency_id, procedure_id, channel), counts in day_rows.items():
         month = months[(day.replace(day=1), agency_id, field_of[procedure_id], channel)]

@@ -27,10 +27,11 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from dossiers.lifecycle import Move
-from dossiers.models import Document, Dossier, Event, StepRun
+from dossiers.models import Document, Dossier, Event, Pause, StepRun
 from dossiers.models.work import Timeliness
 from dossiers.services import steps
 from dossiers.services.core import legal_unit, work_calendar
+from motcua.compiled_sql import Prepared
 from stats import judging, worktime
 from stats.counting import Tally
 from stats.models import DossierTiming
@@ -63,6 +64,17 @@ STEP_COLUMNS = {
 }
 
 
+# Compiled once per process (motcua.compiled_sql): every move with a clock reads them.
+WAITS = Prepared(
+    "stats.waits",
+    lambda dossier_id: Pause.objects.filter(dossier_id=dossier_id).values_list(
+        "started_at", "ended_at"
+    ),
+    typed=True,
+    dossier_id=-7_000_041,
+)
+
+
 class Counting:
     """What one move needs while it is counted: the dossier, its event and timing, the tally."""
 
@@ -87,8 +99,38 @@ class Counting:
         """The dossier's waits, read once per move: the move wrote its pauses before the
         counts run, and nothing in the counting writes any."""
         if self._waits is None:
-            self._waits = list(self.dossier.pauses.values_list("started_at", "ended_at"))
+            self._waits = WAITS.rows(dossier_id=self.dossier.pk)
         return self._waits
+
+
+COMPONENT, RESULT = Document.Role.COMPONENT, Document.Role.RESULT
+# The dossier's documents counted for reception and results (the counts of
+# stats.rebuild.DOCS, for one dossier), compiled once per process (motcua.compiled_sql).
+DOCUMENT_COUNTS = {
+    "components": Count("pk", filter=Q(role=COMPONENT)),
+    "component_files": Count("pk", filter=Q(role=COMPONENT, digitised=True)),
+    "reused": Count("pk", filter=Q(role=COMPONENT, reused_from__isnull=False)),
+    "e_results": Count("pk", filter=Q(role=RESULT, digitised=True)),
+    "papers": Count("pk", filter=~Q(role=RESULT)),
+    "paper_files": Count("pk", filter=~Q(role=RESULT) & Q(digitised=True)),
+}
+DOCUMENT_TALLY = Prepared(
+    "stats.document_tally",
+    lambda dossier_id: (
+        Document.objects.filter(dossier_id=dossier_id)
+        .order_by()
+        .values("dossier_id")
+        .annotate(**DOCUMENT_COUNTS)
+        .values_list(*DOCUMENT_COUNTS)
+    ),
+    dossier_id=-7_000_046,
+)
+
+
+def _documents(dossier: Dossier) -> dict[str, int]:
+    """The dossier's `DOCUMENT_COUNTS` (all zero when it has no document)."""
+    rows = DOCUMENT_TALLY.rows(dossier_id=dossier.pk)
+    return dict(zip(DOCUMENT_COUNTS, rows[0] if rows else [0] * len(DOCUMENT_COUNTS), strict=True))
 
 
 # ---------------------------------------------------------------- the dossier's clock
@@ -99,13 +141,11 @@ def _start_clock(m: Counting) -> None:
     m.timing.legal_due_at = m.dossier.due_at
     m.timing.overdue_at = m.dossier.due_at
     m.timing.paused_since = None
-    papers = m.dossier.documents.filter(role=Document.Role.COMPONENT).aggregate(
-        n=Count("pk"), files=Count("pk", filter=Q(digitised=True)),
-        reused=Count("pk", filter=Q(reused_from__isnull=False)),
-    )  # fmt: skip
+    papers = _documents(m.dossier)
+    n = papers["components"]
     m.count(
         received=1,
-        received_digitised=int(papers["n"] > 0 and papers["files"] == papers["n"]),
+        received_digitised=int(n > 0 and papers["component_files"] == n),
         received_reusing=int(papers["reused"] > 0),
     )
 
@@ -190,13 +230,9 @@ def _refused(m: Counting) -> None:
 
 def _result_recorded(m: Counting) -> None:
     _resolve(m)
-    docs = m.dossier.documents.aggregate(
-        e_result=Count("pk", filter=Q(role=Document.Role.RESULT, digitised=True)),
-        papers=Count("pk", filter=~Q(role=Document.Role.RESULT)),
-        files=Count("pk", filter=~Q(role=Document.Role.RESULT) & Q(digitised=True)),
-    )
-    e_result = docs["e_result"] > 0
-    digitised = e_result and docs["papers"] > 0 and docs["files"] == docs["papers"]
+    docs = _documents(m.dossier)
+    e_result = docs["e_results"] > 0
+    digitised = e_result and docs["papers"] > 0 and docs["paper_files"] == docs["papers"]
     m.count(results=1, e_results=int(e_result), digitised=int(digitised))
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +32,7 @@ from dossiers.services.core import (
     save_changed,
     work_calendar,
 )
+from motcua.compiled_sql import PreparedInstances
 from notifications.services import notify_applicant
 from org.models import Agency, Official, Role
 from workdays import clock
@@ -84,7 +85,9 @@ def find_or_create_applicant(
         if candidate.kind == Applicant.Kind.PERSON
         else {"tax_code": candidate.tax_code}
     )
-    existing = Applicant.objects.filter(**key).first()
+    ((name, value),) = key.items()
+    found = APPLICANT_BY[name].fetch(value=value)
+    existing = found[0] if found else None
     if existing is None:
         candidate.save()
         return candidate
@@ -175,11 +178,16 @@ def require_mandatory(procedure: Procedure, components: list[ComponentData]) -> 
 
 
 def process_for(procedure: Procedure, agency: Agency) -> ProcessTemplate | None:
-    processes = procedure.processes.filter(agency__isnull=True) | procedure.processes.filter(
-        agency=agency
+    found = PROCESS_FOR.fetch(procedure_id=procedure.pk, agency_id=agency.pk)
+    return found[0] if found else None
+
+
+def _process_for(procedure_id: int, agency_id: int) -> QuerySet[ProcessTemplate]:
+    processes = ProcessTemplate.objects.filter(
+        Q(agency__isnull=True) | Q(agency_id=agency_id), procedure_id=procedure_id
     )
     # The agency's own process wins over the general one (NULLs last on every database).
-    return processes.order_by(F("agency").desc(nulls_last=True), "pk").first()
+    return processes.order_by(F("agency").desc(nulls_last=True), "pk")[:1]
 
 
 def processing_agency_for(procedure: Procedure, receiving: Agency, chosen: Agency | None) -> Agency:
@@ -192,13 +200,40 @@ def processing_agency_for(procedure: Procedure, receiving: Agency, chosen: Agenc
     load of every handler of a procedure that many agencies handle."""
     if chosen is not None:
         return chosen
+    found = BEST_HANDLER.fetch(
+        procedure_id=procedure.pk, receiving_id=receiving.pk, territory_id=receiving.territory_id
+    )
+    best = found[0] if found else None
+    return receiving if best is None or best.pk == receiving.pk else best
+
+
+def _best_handler(procedure_id: int, receiving_id: int, territory_id: int) -> QuerySet[Agency]:
     rank = Case(
-        When(pk=receiving.pk, then=Value(0)),
-        When(territory_id=receiving.territory_id, then=Value(1)),
+        When(pk=receiving_id, then=Value(0)),
+        When(territory_id=territory_id, then=Value(1)),
         default=Value(2),
     )
-    best = procedure.agencies.alias(rank=rank).order_by("rank", *Agency._meta.ordering).first()
-    return receiving if best is None or best.pk == receiving.pk else best
+    handlers = Agency.objects.filter(procedures=procedure_id).alias(rank=rank)
+    return handlers.order_by("rank", *Agency._meta.ordering)[:1]
+
+
+# Reads of every submission and reception, compiled once per process (motcua.compiled_sql).
+NO_ID = "\x00no-id\x00"
+APPLICANT_BY = {
+    name: PreparedInstances(
+        f"reception.applicant_by_{name}",
+        lambda value, name=name: Applicant.objects.filter(**{name: value}).order_by("pk")[:1],
+        value=NO_ID,
+    )
+    for name in ("personal_id", "tax_code")
+}
+PROCESS_FOR = PreparedInstances(
+    "reception.process_for", _process_for, procedure_id=-7_000_047, agency_id=-7_000_048
+)
+BEST_HANDLER = PreparedInstances(
+    "reception.best_handler", _best_handler,
+    procedure_id=-7_000_049, receiving_id=-7_000_050, territory_id=-7_000_051,
+)  # fmt: skip
 
 
 def _new_dossier(

@@ -12,8 +12,28 @@ from django.utils.translation import gettext as _
 from catalog.models import ProcessStep
 from dossiers.models import Dossier, StepRun
 from dossiers.services.core import RuleViolation, pause_unit, timeliness, work_calendar
+from motcua.compiled_sql import PreparedInstances
 from org.models import Agency, Official, OrgUnit, Role
 from workdays import clock
+
+# Reads every move makes, compiled once per process (motcua.compiled_sql).
+PROCESS_STEPS = PreparedInstances(
+    "steps.of_process",
+    lambda template_id: (
+        ProcessStep.objects.filter(template_id=template_id)
+        .order_by("position")
+        .select_related("acting_unit")
+    ),
+    template_id=-7_000_044,
+)
+UNIT_OF_KIND = PreparedInstances(
+    "steps.unit_of_kind",
+    lambda agency_id, kind: OrgUnit.objects.filter(agency_id=agency_id, kind=kind).order_by("pk")[
+        :1
+    ],
+    agency_id=-7_000_045,
+    kind="\x00no-kind\x00",
+)
 
 
 def _move_cache(dossier: Dossier) -> dict:
@@ -33,8 +53,8 @@ def _unit_for(step: ProcessStep, agency: Agency, cache: dict | None = None) -> O
     if cache is not None and key in cache:
         unit = cache[key]
     else:
-        unit = OrgUnit.objects.filter(agency=agency, kind=step.acting_unit_kind)
-        unit = unit.order_by("pk").first()
+        found = UNIT_OF_KIND.fetch(agency_id=agency.pk, kind=step.acting_unit_kind)
+        unit = found[0] if found else None
         if unit is not None:
             unit.agency = agency  # its name is shown with the agency's: no second query
         if cache is not None:
@@ -61,8 +81,7 @@ def _steps(dossier: Dossier) -> list[ProcessStep]:
     cache = _move_cache(dossier)
     key = ("steps", dossier.process_id)
     if key not in cache:
-        found = ProcessStep.objects.filter(template_id=dossier.process_id).order_by("position")
-        cache[key] = list(found.select_related("acting_unit"))
+        cache[key] = PROCESS_STEPS.fetch(template_id=dossier.process_id)
     return cache[key]
 
 

@@ -21,6 +21,7 @@ import functools
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
@@ -147,7 +148,10 @@ def _compiled(
 ) -> tuple[CompiledSQL | None, object]:
     """`of_queryset`'s result, and the compiler that made it (its select, its klass_info)."""
     compiler = queryset.query.get_compiler(using=queryset.db)
-    sql, params = compiler.as_sql()
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # a shape that selects nothing whatever the values: the ORM says so
+        return None, compiler
     compiled = compile_sql(sql, params, placeholders, needed)
     if compiled is None or not typed:
         return compiled, compiler
@@ -220,7 +224,7 @@ class Prepared:
     """
 
     def __init__(
-        self, key: str, build: Callable[..., QuerySet], *, typed: bool = False,
+        self, key: str, build: Callable[..., QuerySet], /, *, typed: bool = False,
         **placeholders: object,
     ) -> None:  # fmt: skip
         """`typed`: rows converted as the ORM converts them (for model instances)."""
@@ -229,7 +233,7 @@ class Prepared:
 
     def rows(self, **values: object) -> list[tuple]:
         compiled = cached(("prepared", self._key), self._compile)
-        if compiled is None:
+        if compiled is None or None in values.values():  # the ORM writes IS NULL, not = NULL
             return list(self._build(**values))
         return compiled.run(values)[1]
 
@@ -272,7 +276,7 @@ class PreparedInstances:
 
     def fetch(self, **values: object) -> list[Model]:
         shape = cached(("instances", self._key), self._compile)
-        if shape is None:
+        if shape is None or None in values.values():  # the ORM writes IS NULL, not = NULL
             return list(self._build(**values))
         return [shape.instance(row) for row in shape.compiled.run(values)[1]]
 

@@ -59,6 +59,12 @@ def _field_of(pk: int) -> QuerySet:
     return Procedure.objects.filter(pk=pk).order_by().values_list("field_id")
 
 
+def _fields_of(procedures) -> QuerySet:
+    from catalog.models import Procedure
+
+    return Procedure.objects.filter(pk__in=procedures).order_by().values_list("pk", "field_id")
+
+
 FIELD_OF = Prepared("stats.field_of", _field_of, pk=-7_000_042)
 
 
@@ -67,7 +73,11 @@ def fold(day_rows: Mapping[tuple, Mapping[str, int]]) -> dict[tuple, Counter]:
     channel); the day rows keyed (day, agency id, procedure id, channel)."""
     _lock("ROW EXCLUSIVE")
     procedures = {key[2] for key in day_rows}
-    field_of = {pk: field_id for pk in procedures for (field_id,) in FIELD_OF.rows(pk=pk)}
+    if len(procedures) == 1:  # a move: one procedure, one compiled read
+        (pk,) = procedures
+        field_of = dict((pk, field_id) for (field_id,) in FIELD_OF.rows(pk=pk))
+    else:  # the overdue job: many procedures, one read
+        field_of = dict(_fields_of(procedures))
     months: dict[tuple, Counter] = defaultdict(Counter)
     for (day, agency_id, procedure_id, channel), counts in day_rows.items():
         month = months[(day.replace(day=1), agency_id, field_of[procedure_id], channel)]

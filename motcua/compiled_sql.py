@@ -57,6 +57,13 @@ class CompiledSQL:
             names = [column[0] for column in cursor.description]
             return names, self._converted(cursor.fetchall())
 
+    def rows(self, values: dict[str, object]) -> list:
+        """The rows alone: psycopg builds the description's column objects only when asked,
+        and the dossier's locked read has about 150 columns."""
+        with _cursor() as cursor:
+            cursor.execute(self.sql, self.bind(values))
+            return self._converted(cursor.fetchall())
+
     def _converted(self, rows: list) -> list:
         """The rows as the ORM gives them (the same converters, as its compiler applies them)."""
         if not self.converters:
@@ -235,7 +242,7 @@ class Prepared:
         compiled = cached(("prepared", self._key), self._compile)
         if compiled is None or None in values.values():  # the ORM writes IS NULL, not = NULL
             return list(self._build(**values))
-        return compiled.run(values)[1]
+        return compiled.rows(values)
 
     def _compile(self) -> CompiledSQL | None:
         queryset = self._build(**self._placeholders)
@@ -278,7 +285,7 @@ class PreparedInstances:
         shape = cached(("instances", self._key), self._compile)
         if shape is None or None in values.values():  # the ORM writes IS NULL, not = NULL
             return list(self._build(**values))
-        return [shape.instance(row) for row in shape.compiled.run(values)[1]]
+        return [shape.instance(row) for row in shape.compiled.rows(values)]
 
     def _compile(self) -> _InstanceShape | None:
         queryset = self._build(**self._placeholders)

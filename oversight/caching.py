@@ -69,7 +69,7 @@ def latest_change() -> Change:
     prepared (`motcua.compiled_sql`)."""
     statement = compiled_sql.cached(("oversight.latest_change",), _latest_statement)
     code = settings.MOTCUA["DEFAULT_CALENDAR"]
-    event, rating, generation, revision = statement.run({"code": code})[1][0]
+    event, rating, generation, revision = statement.rows({"code": code})[0]
     calendar = uuid.UUID(str(revision)).hex if revision else ""
     return Change(event or 0, rating or 0, generation or 0, calendar)
 

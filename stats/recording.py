@@ -31,7 +31,7 @@ from dossiers.models import Document, Dossier, Event, Pause, StepRun
 from dossiers.models.work import Timeliness
 from dossiers.services import steps
 from dossiers.services.core import legal_unit, work_calendar
-from motcua.compiled_sql import Prepared
+from motcua.compiled_sql import Prepared, PreparedInstances
 from stats import judging, worktime
 from stats.counting import Tally
 from stats.models import DossierTiming
@@ -327,6 +327,13 @@ def _count_act(m: Counting) -> None:
 # ---------------------------------------------------------------- the hook
 
 
+# The timing row of a move's dossier on PostgreSQL (SQLite joins it to the lock's read),
+# compiled once per process (motcua.compiled_sql).
+TIMING_OF = PreparedInstances(
+    "stats.timing_of",
+    lambda dossier_id: DossierTiming.objects.filter(pk=dossier_id),
+    dossier_id=-7_000_052,
+)
 TIMING_FIELDS = ["legal_due_at", "paused_since", "overdue_at", "supplements", "ended_at",
                  "timeliness", "run_id"]  # fmt: skip
 
@@ -341,7 +348,8 @@ def _timing(dossier: Dossier, event: Event) -> tuple[DossierTiming, bool]:
     if cache.is_cached(dossier):
         timing = cache.get_cached_value(dossier)
     elif event.seq > 1:
-        timing = DossierTiming.objects.filter(pk=dossier.pk).first()
+        found = TIMING_OF.fetch(dossier_id=dossier.pk)
+        timing = found[0] if found else None
     else:
         timing = None
     if timing is not None:

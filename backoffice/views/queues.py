@@ -357,7 +357,7 @@ def page_rows(v: Viewer, tab: Tab, offset: int, per: int) -> list[dict]:
     if compiled is None:
         found = list(tab_rows(v, tab, offset, offset + per).values_list(*columns))
     else:
-        found = compiled.run({**v.values(), "offset": offset, "limit": per})[1]
+        found = compiled.rows({**v.values(), "offset": offset, "limit": per})
     return [dict(zip(columns, values, strict=True)) for values in found]
 
 

@@ -26,6 +26,11 @@ PROCESS_STEPS = PreparedInstances(
     ),
     template_id=-7_000_044,
 )
+CURRENT_RUN = PreparedInstances(  # read after the lock on PostgreSQL (core.lock says why)
+    "steps.current_run",
+    lambda pk: StepRun.objects.select_related("step").filter(pk=pk),
+    pk=-7_000_053,
+)
 UNIT_OF_KIND = PreparedInstances(
     "steps.unit_of_kind",
     lambda agency_id, kind: OrgUnit.objects.filter(agency_id=agency_id, kind=kind).order_by("pk")[
@@ -91,7 +96,10 @@ def current_run(dossier: Dossier) -> StepRun | None:
         return None
     if "current_step" in dossier._state.fields_cache:
         return dossier.current_step
-    run = StepRun.objects.select_related("step").get(pk=dossier.current_step_id)
+    found = CURRENT_RUN.fetch(pk=dossier.current_step_id)
+    if not found:
+        raise StepRun.DoesNotExist(f"no step run {dossier.current_step_id}")
+    run = found[0]
     dossier.current_step = run
     return run
 

@@ -18,13 +18,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -312,6 +313,62 @@ class PreparedInstances:
             end=end,
             populators=tuple(get_related_populators(info, compiler.select, queryset.db)),
         )
+
+
+_updates: dict[tuple, tuple[str, tuple] | None] = {}
+
+
+def save_fields(obj: Model, fields: Iterable[str]) -> None:
+    """`obj.save(update_fields=fields)`, with the UPDATE's text kept per model and field list.
+
+    Why: every move saves the dossier, its step run and its timing row this way, and the ORM
+    built each UPDATE afresh (about a millisecond of Python per save, against a tenth for the
+    database on SQLite). The values are prepared by the fields themselves, as the ORM
+    prepares them (`pre_save`, then `get_db_prep_save`). A model with save signals or a parent
+    model, a field that writes its own placeholder, or a value that is an expression or a
+    model instance is saved by the ORM instead, as is every save on another database."""
+    names = tuple(fields)
+    model = type(obj)
+    key = (connection.vendor, connection.settings_dict["NAME"], model, names)
+    if key not in _updates:
+        _updates[key] = _update_text(model, names)
+    kept = _updates[key]
+    signalled = pre_save.has_listeners(model) or post_save.has_listeners(model)
+    if kept is None or signalled or obj.pk is None or _unplain(obj, kept[1]):
+        obj.save(update_fields=names)
+        return
+    sql, concrete = kept
+    obj._prepare_related_fields_for_save(operation_name="save", fields=concrete)
+    params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in concrete]
+    params.append(model._meta.pk.get_db_prep_value(obj.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount != 1:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    obj._state.adding, obj._state.db = False, connection.alias
+
+
+def _update_text(model: type[Model], names: tuple[str, ...]) -> tuple[str, tuple] | None:
+    meta = model._meta
+    if meta.parents or meta.proxy:
+        return None
+    concrete = tuple(meta.get_field(name) for name in names)
+    if any(not f.concrete or f.primary_key or hasattr(f, "get_placeholder") for f in concrete):
+        return None
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{quote(f.column)} = %s" for f in concrete)
+    sql = f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"
+    return sql, concrete
+
+
+def _unplain(obj: Model, concrete: tuple) -> bool:
+    """A value the ORM would compile into the SQL (an F() expression) or read through a model
+    instance: left to the ORM."""
+    for f in concrete:
+        value = getattr(obj, f.attname)
+        if hasattr(value, "resolve_expression") or hasattr(value, "prepare_database_save"):
+            return True
+    return False
 
 
 def moment(value: object) -> dt.datetime | None:

@@ -31,7 +31,7 @@ from dossiers.models import Document, Dossier, Event, Pause, StepRun
 from dossiers.models.work import Timeliness
 from dossiers.services import steps
 from dossiers.services.core import legal_unit, work_calendar
-from motcua.compiled_sql import Prepared, PreparedInstances
+from motcua.compiled_sql import Prepared, PreparedInstances, save_fields
 from stats import judging, worktime
 from stats.counting import Tally
 from stats.models import DossierTiming
@@ -373,7 +373,7 @@ def on_event(dossier: Dossier, event: Event) -> None:
     if new:
         timing.save(force_insert=True)
     elif [getattr(timing, name) for name in TIMING_FIELDS] != before:
-        timing.save(update_fields=TIMING_FIELDS)
+        save_fields(timing, TIMING_FIELDS)
     Dossier.timing.related.set_cached_value(dossier, timing)  # as saved, for a next event
     _count_overdue(m)
     _count_act(m)

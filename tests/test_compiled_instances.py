@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import EmptyResultSet
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Count, F, Model, Prefetch, Q, QuerySet
+from django.db.models.signals import post_save
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
@@ -577,3 +578,77 @@ def test_the_reads_of_the_moves_are_compiled_not_left_to_the_orm(received, provi
     kept = compiled_sql._cache
     where = (connection.vendor, connection.settings_dict["NAME"])
     assert [s for s in shapes if kept.get((*where, *s)) is None] == []
+
+
+# ---------------------------------------------------------------- saving chosen fields
+
+
+def _sent(run: Callable[[], object]) -> list[str]:
+    sent: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        run()
+    return sent
+
+
+def test_save_fields_writes_those_fields_alone_as_the_orm_would(received):
+    """The chosen fields are written with the ORM's own preparation (an aware moment, a
+    foreign key, a None); an attribute changed but not named stays as stored; the UPDATE's
+    text is kept from the first save and sent again as it is."""
+    run = received.current_step
+    moment = local(2026, 11, 3, 14, 30)
+    run.finished_at, run.outcome, run.note = moment, "done", ""
+    run.assignee = None
+    run.timeliness = "early"  # changed, not named: not written
+    updates = [
+        sql
+        for sql in _sent(lambda: compiled_sql.save_fields(run, ["finished_at", "outcome",
+                                                                 "assignee"]))
+        if sql.upper().startswith("UPDATE")
+    ]  # fmt: skip
+    stored = type(run).objects.get(pk=run.pk)
+    assert stored.finished_at == moment and stored.finished_at.utcoffset() is not None
+    assert stored.outcome == "done" and stored.assignee_id is None
+    assert stored.timeliness == ""
+    run.outcome = "again"
+    again = _sent(lambda: compiled_sql.save_fields(run, ["finished_at", "outcome", "assignee"]))
+    assert [sql for sql in again if sql.upper().startswith("UPDATE")] == updates
+    assert type(run).objects.get(pk=run.pk).outcome == "again"
+
+
+def test_save_fields_of_a_missing_row_fails_as_the_orm_does(received):
+    """A row deleted under the caller: the ORM's save(update_fields=...) raises, and so does
+    this, rather than silently writing nothing."""
+    run = received.current_step
+    gone = type(run).objects.get(pk=run.pk)
+    gone.pk = NO_ID
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        compiled_sql.save_fields(gone, ["note"])
+
+
+def test_save_fields_leaves_to_the_orm_a_model_with_save_signals_and_an_expression(received):
+    """A receiver of pre_save or post_save must still be called, and an F() expression must
+    be computed by the database: both go through the ORM's save."""
+    run = received.current_step
+    called: list[object] = []
+
+    def receiver(sender, instance, **kwargs):
+        called.append(instance.pk)
+
+    post_save.connect(receiver, sender=type(run), dispatch_uid="test-save-fields")
+    try:
+        run.note = "signalled"
+        compiled_sql.save_fields(run, ["note"])
+    finally:
+        post_save.disconnect(dispatch_uid="test-save-fields", sender=type(run))
+    assert called == [run.pk]
+    assert type(run).objects.get(pk=run.pk).note == "signalled"
+    dossier = Dossier.objects.get(pk=received.pk)
+    seq = dossier.last_event_seq
+    dossier.last_event_seq = F("last_event_seq") + 5
+    compiled_sql.save_fields(dossier, ["last_event_seq"])
+    assert Dossier.objects.get(pk=received.pk).last_event_seq == seq + 5

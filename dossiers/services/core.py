@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from catalog.models import TimeUnit
 from dossiers.lifecycle import Move, MoveNotAllowed, Status, check_move
 from dossiers.models import Dossier, Event
-from motcua.compiled_sql import PreparedInstances
+from motcua.compiled_sql import PreparedInstances, save_fields
 from org.models import Agency, Delegation, Official, Role
 from workdays import clock
 
@@ -152,7 +152,7 @@ def save_changed(dossier: Dossier, *fields: str) -> None:
     without the other."""
     if "current_step" in fields:
         fields = (*fields, *dossier.copy_current_step())
-    dossier.save(update_fields=[*fields, *CHAIN_FIELDS])
+    save_fields(dossier, [*fields, *CHAIN_FIELDS])
 
 
 def items_payload(items: list[dict]) -> list[dict]:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from catalog.models import ProcessStep
 from dossiers.models import Dossier, StepRun
 from dossiers.services.core import RuleViolation, pause_unit, timeliness, work_calendar
-from motcua.compiled_sql import PreparedInstances
+from motcua.compiled_sql import PreparedInstances, save_fields
 from org.models import Agency, Official, OrgUnit, Role
 from workdays import clock
 
@@ -144,7 +144,7 @@ def close_run(
     run.outcome = outcome
     run.timeliness = timeliness(at, run.due_at)
     run.note = note
-    run.save(update_fields=["finished_at", "outcome", "timeliness", "note", *also])
+    save_fields(run, ["finished_at", "outcome", "timeliness", "note", *also])
 
 
 def step_after(dossier: Dossier, run: StepRun, offset: int) -> ProcessStep | None:

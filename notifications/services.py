@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from motcua.compiled_sql import PreparedInstances
+from motcua.compiled_sql import PreparedInstances, insert_row
 from notifications import sms
 from notifications.models import Notification
 from tracking.links import tracking_url
@@ -75,10 +75,11 @@ def _queue(
     subject, body = _render(channel, context, language)
     try:
         with transaction.atomic(savepoint=event is None):
-            row = Notification.objects.create(
+            row = Notification(
                 key=key, event=event, dossier=dossier, kind=kind, channel=channel,
                 recipient=recipient, language=language, subject=subject[:255], body=body,
             )  # fmt: skip
+            insert_row(row)
     except IntegrityError:
         found = QUEUED.fetch(key=key) if event is None else []
         if not found:

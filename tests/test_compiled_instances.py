@@ -14,8 +14,8 @@ from collections.abc import Callable
 import pytest
 from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Count, F, Model, Prefetch, Q, QuerySet
-from django.db.models.signals import post_save
+from django.db.models import Count, F, Model, Prefetch, Q, QuerySet, Value
+from django.db.models.signals import post_save, pre_save
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
@@ -652,3 +652,72 @@ def test_save_fields_leaves_to_the_orm_a_model_with_save_signals_and_an_expressi
     dossier.last_event_seq = F("last_event_seq") + 5
     compiled_sql.save_fields(dossier, ["last_event_seq"])
     assert Dossier.objects.get(pk=received.pk).last_event_seq == seq + 5
+
+
+# ---------------------------------------------------------------- inserting new rows
+
+
+def _notification(received: Dossier, key: str) -> Notification:
+    return Notification(
+        key=key, dossier=received, kind="dossier.received", recipient="dan@example.test",
+        language="vi", subject="Tiêu đề", body="Nội dung",
+    )  # fmt: skip
+
+
+def test_insert_row_stores_what_the_orm_s_save_stores_and_keeps_its_text(received):
+    """Two notifications alike but for their key, one saved by the ORM and one inserted here:
+    read back, their columns (defaults included, a moment with its offset) are the same, the
+    instance has its new key and is no longer `adding`; the INSERT's text is sent again as
+    it is for the next row."""
+    by_orm = _notification(received, "test:orm")
+    by_orm.save()
+    mine = _notification(received, "test:mine")
+    inserts = [
+        sql
+        for sql in _sent(lambda: compiled_sql.insert_row(mine))
+        if sql.upper().startswith("INSERT")
+    ]
+    assert mine.pk is not None and mine.pk != by_orm.pk
+    assert not mine._state.adding and mine._state.db == connection.alias
+
+    def stored(pk: int) -> dict:
+        columns = _state(Notification.objects.get(pk=pk))["columns"]
+        kind, moment, offset = columns.pop("created_at")  # auto_now_add: set by pre_save
+        assert kind == "datetime" and offset is not None
+        assert abs(moment - by_orm.created_at) < dt.timedelta(seconds=5)
+        return {name: value for name, value in columns.items() if name not in ("id", "key")}
+
+    assert stored(mine.pk) == stored(by_orm.pk)
+    other = _notification(received, "test:mine-2")
+    again = _sent(lambda: compiled_sql.insert_row(other))
+    assert [sql for sql in again if sql.upper().startswith("INSERT")] == inserts
+
+
+def test_insert_row_sends_the_save_signals_as_the_orm_does(received):
+    """Receivers (the upstream status hook listens to new events) get pre_save, then
+    post_save with created=True and the saved instance."""
+    seen: list[tuple] = []
+
+    def before(sender, instance, **kwargs):
+        seen.append(("pre", instance.pk, kwargs["raw"]))
+
+    def after(sender, instance, created, **kwargs):
+        seen.append(("post", instance.pk, created))
+
+    pre_save.connect(before, sender=Notification, dispatch_uid="test-insert-pre")
+    post_save.connect(after, sender=Notification, dispatch_uid="test-insert-post")
+    try:
+        row = _notification(received, "test:signals")
+        compiled_sql.insert_row(row)
+    finally:
+        pre_save.disconnect(sender=Notification, dispatch_uid="test-insert-pre")
+        post_save.disconnect(sender=Notification, dispatch_uid="test-insert-post")
+    assert seen == [("pre", None, False), ("post", row.pk, True)]
+
+
+def test_insert_row_leaves_an_expression_to_the_orm(received):
+    """A value the database computes (an expression) is compiled by the ORM's own save."""
+    row = _notification(received, "test:expression")
+    row.attempts = Value(2) + Value(3)
+    compiled_sql.insert_row(row)
+    assert Notification.objects.get(pk=row.pk).attempts == 5

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from catalog.models import TimeUnit
 from dossiers.lifecycle import Move, MoveNotAllowed, Status, check_move
 from dossiers.models import Dossier, Event
-from motcua.compiled_sql import PreparedInstances, save_fields
+from motcua.compiled_sql import PreparedInstances, insert_row, save_fields
 from org.models import Agency, Delegation, Official, Role
 from workdays import clock
 
@@ -134,7 +134,7 @@ def append_event(
         prev_hash=dossier.last_event_hash or GENESIS_HASH,
     )
     event.hash = event.compute_hash()
-    event.save()
+    insert_row(event)  # Event.save's rule holds: a new row only
     dossier.last_event_seq = event.seq
     dossier.last_event_hash = event.hash
     from stats.recording import on_event  # summary counts move in the same transaction

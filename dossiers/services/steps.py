@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from catalog.models import ProcessStep
 from dossiers.models import Dossier, StepRun
 from dossiers.services.core import RuleViolation, pause_unit, timeliness, work_calendar
-from motcua.compiled_sql import PreparedInstances, save_fields
+from motcua.compiled_sql import PreparedInstances, insert_row, save_fields
 from org.models import Agency, Official, OrgUnit, Role
 from workdays import clock
 
@@ -112,12 +112,13 @@ def open_step(
     cal = work_calendar(dossier.processing_agency)
     start = clock.add_working(cal, at, 0, clock.Unit.WORKING_HOURS)
     due = clock.add_working(cal, start, step.allotment, clock.Unit(step.allotment_unit))
-    run = StepRun.objects.create(
+    run = StepRun(
         dossier=dossier, step=step, agency=agency,
         unit=_unit_for(step, agency, _move_cache(dossier)),
         assignee=assignee, arrived_at=at, assigned_at=at if assignee else None,
         started_at=at if assignee else None, due_at=due,
     )  # fmt: skip
+    insert_row(run)
     dossier.current_step = run
     return run
 

@@ -92,7 +92,9 @@ def _queue(
 
 
 QUEUED = PreparedInstances(
-    "notifications.queued", lambda key: Notification.objects.filter(key=key), key="\x00no-key\x00"
+    "notifications.queued",
+    lambda key: Notification.objects.filter(key=key).order_by(),
+    key="\x00no-key\x00",
 )
 
 

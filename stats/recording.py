@@ -331,7 +331,7 @@ def _count_act(m: Counting) -> None:
 # compiled once per process (motcua.compiled_sql).
 TIMING_OF = PreparedInstances(
     "stats.timing_of",
-    lambda dossier_id: DossierTiming.objects.filter(pk=dossier_id),
+    lambda dossier_id: DossierTiming.objects.filter(pk=dossier_id).order_by(),
     dossier_id=-7_000_052,
 )
 TIMING_FIELDS = ["legal_due_at", "paused_since", "overdue_at", "supplements", "ended_at",

@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from catalog.models import Procedure, ProcessStep
-from dossiers.models import Document, Dossier, Pause
+from dossiers.models import Document, Dossier, Event, Pause
 from dossiers.services import (
     assign_step,
     hand_over_step,
@@ -721,3 +721,48 @@ def test_insert_row_leaves_an_expression_to_the_orm(received):
     row.attempts = Value(2) + Value(3)
     compiled_sql.insert_row(row)
     assert Notification.objects.get(pk=row.pk).attempts == 5
+
+
+def test_save_fields_names_each_column_once_and_nothing_for_no_field(received):
+    """A field named twice (by name and by column name) is set once: PostgreSQL refuses an
+    UPDATE that assigns a column twice. No field: nothing is written, as with the ORM."""
+    run = received.current_step
+    run.note = "once"
+    compiled_sql.save_fields(run, ["note", "note", "step_id", "step"])
+    assert type(run).objects.get(pk=run.pk).note == "once"
+    assert [sql for sql in _sent(lambda: compiled_sql.save_fields(run, [])) if sql] == []
+
+
+def test_a_failed_write_marks_the_transaction_for_rollback(received):
+    """As with the ORM's save: an error caught by the caller still rolls the transaction
+    back, so the move's other writes cannot commit without it."""
+    run = received.current_step
+    gone = type(run).objects.get(pk=run.pk)
+    gone.pk = NO_ID
+    with transaction.atomic():
+        with pytest.raises(DatabaseError):
+            compiled_sql.save_fields(gone, ["note"])
+        assert connection.needs_rollback
+        transaction.set_rollback(False)  # the test's own transaction goes on
+
+
+def test_a_model_with_its_own_save_is_saved_by_it(received, monkeypatch):
+    """A model's save() override holds its rule: the helpers leave such a model to it; the
+    event's override, which only refuses to rewrite a row, is declared (`PLAIN_INSERTS`)."""
+    calls: list[int | None] = []
+    original = Notification.save
+
+    def own_save(self, *args, **kwargs):
+        calls.append(self.pk)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(compiled_sql, "_inserts", {})
+    monkeypatch.setattr(compiled_sql, "_updates", {})
+    monkeypatch.setattr(Notification, "save", own_save)
+    row = _notification(received, "test:own-save")
+    compiled_sql.insert_row(row)
+    row.subject = "Tiêu đề khác"
+    compiled_sql.save_fields(row, ["subject"])
+    assert calls == [None, row.pk]
+    assert Notification.objects.get(pk=row.pk).subject == "Tiêu đề khác"
+    assert not compiled_sql._own_save(Event)

@@ -28,7 +28,7 @@ PROCESS_STEPS = PreparedInstances(
 )
 CURRENT_RUN = PreparedInstances(  # read after the lock on PostgreSQL (core.lock says why)
     "steps.current_run",
-    lambda pk: StepRun.objects.select_related("step").filter(pk=pk),
+    lambda pk: StepRun.objects.select_related("step").filter(pk=pk).order_by(),
     pk=-7_000_053,
 )
 UNIT_OF_KIND = PreparedInstances(

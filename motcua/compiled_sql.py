@@ -11,6 +11,9 @@ Why this stays right: only SQL text is kept, never a result, so every row is rea
 database on every request and is correct the instant the data changes. If a shape cannot be
 compiled this way (a placeholder written into the SQL text, or not found among the
 parameters), the compilation gives None and the caller runs its ORM query as before.
+
+The dossier moves use the same idea for model instances (`PreparedInstances`) and for their
+UPDATEs and INSERTs (`save_fields`, `insert_row`): decision 0015.
 """
 
 from __future__ import annotations

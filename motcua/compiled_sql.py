@@ -292,6 +292,11 @@ class PreparedInstances:
             return list(self._build(**values))
         return [shape.instance(row) for row in shape.compiled.rows(values)]
 
+    def first(self, **values: object) -> Model | None:
+        """The first instance, or None (for the one-row shapes: a key, a LIMIT 1)."""
+        found = self.fetch(**values)
+        return found[0] if found else None
+
     def _compile(self) -> _InstanceShape | None:
         queryset = self._build(**self._placeholders)
         query = queryset.query

@@ -68,9 +68,9 @@ def _queue(
     loser's insert fails inside a savepoint and it returns the winner's row. An event's key
     is as new as the event, written in this very transaction, so no one else can write it:
     no savepoint, which on PostgreSQL would cost two round trips per notification."""
-    found = QUEUED.fetch(key=key)
-    if found:
-        return found[0]
+    queued = QUEUED.first(key=key)
+    if queued is not None:
+        return queued
     language = context.get("language", settings.LANGUAGE_CODE)
     subject, body = _render(channel, context, language)
     try:
@@ -81,10 +81,10 @@ def _queue(
             )  # fmt: skip
             insert_row(row)
     except IntegrityError:
-        found = QUEUED.fetch(key=key) if event is None else []
-        if not found:
+        queued = QUEUED.first(key=key) if event is None else None
+        if queued is None:
             raise  # not a concurrent writer of the key: the insert's own error
-        return found[0]
+        return queued
     from notifications.tasks import deliver_notification
 
     deliver_notification.enqueue(row.pk)

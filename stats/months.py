@@ -51,21 +51,16 @@ def _lock(mode: str) -> None:
             cursor.execute(f"LOCK TABLE {_table(MonthCount)} IN {mode} MODE")
 
 
-# A procedure's field, compiled once per process (motcua.compiled_sql): a move's counts are of
-# one procedure, so one read per move.
-def _field_of(pk: int) -> QuerySet:
-    from catalog.models import Procedure  # catalog's signals write month rows (move_procedure)
-
-    return Procedure.objects.filter(pk=pk).order_by().values_list("field_id")
-
-
 def _fields_of(procedures) -> QuerySet:
-    from catalog.models import Procedure
+    """(procedure id, field id) of these procedures."""
+    from catalog.models import Procedure  # catalog's signals write month rows (move_procedure)
 
     return Procedure.objects.filter(pk__in=procedures).order_by().values_list("pk", "field_id")
 
 
-FIELD_OF = Prepared("stats.field_of", _field_of, pk=-7_000_042)
+# One procedure's, compiled once per process (motcua.compiled_sql): a move's counts are of one
+# procedure, so one read per move.
+FIELD_OF = Prepared("stats.field_of", lambda pk: _fields_of([pk]), pk=-7_000_042)
 
 
 def fold(day_rows: Mapping[tuple, Mapping[str, int]]) -> dict[tuple, Counter]:
@@ -74,8 +69,7 @@ def fold(day_rows: Mapping[tuple, Mapping[str, int]]) -> dict[tuple, Counter]:
     _lock("ROW EXCLUSIVE")
     procedures = {key[2] for key in day_rows}
     if len(procedures) == 1:  # a move: one procedure, one compiled read
-        (pk,) = procedures
-        field_of = dict((pk, field_id) for (field_id,) in FIELD_OF.rows(pk=pk))
+        field_of = dict(FIELD_OF.rows(pk=next(iter(procedures))))
     else:  # the overdue job: many procedures, one read
         field_of = dict(_fields_of(procedures))
     months: dict[tuple, Counter] = defaultdict(Counter)

@@ -348,8 +348,7 @@ def _timing(dossier: Dossier, event: Event) -> tuple[DossierTiming, bool]:
     if cache.is_cached(dossier):
         timing = cache.get_cached_value(dossier)
     elif event.seq > 1:
-        found = TIMING_OF.fetch(dossier_id=dossier.pk)
-        timing = found[0] if found else None
+        timing = TIMING_OF.first(dossier_id=dossier.pk)
     else:
         timing = None
     if timing is not None:

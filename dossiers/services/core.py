@@ -80,10 +80,10 @@ def lock(dossier: Dossier | int) -> Dossier:
     pk = dossier.pk if isinstance(dossier, Dossier) else dossier
     if not connection.in_atomic_block:  # the compiled read skips the ORM's own check
         raise TransactionManagementError("lock() needs a transaction")
-    found = LOCKED_READ.fetch(pk=pk)
-    if not found:
+    found = LOCKED_READ.first(pk=pk)
+    if found is None:
         raise Dossier.DoesNotExist(f"no dossier {pk}")
-    return found[0]
+    return found
 
 
 def _locked_read(pk: int) -> QuerySet[Dossier]:

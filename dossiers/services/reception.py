@@ -86,8 +86,7 @@ def find_or_create_applicant(
         else {"tax_code": candidate.tax_code}
     )
     ((name, value),) = key.items()
-    found = APPLICANT_BY[name].fetch(value=value)
-    existing = found[0] if found else None
+    existing = APPLICANT_BY[name].first(value=value)
     if existing is None:
         candidate.save()
         return candidate
@@ -178,8 +177,7 @@ def require_mandatory(procedure: Procedure, components: list[ComponentData]) -> 
 
 
 def process_for(procedure: Procedure, agency: Agency) -> ProcessTemplate | None:
-    found = PROCESS_FOR.fetch(procedure_id=procedure.pk, agency_id=agency.pk)
-    return found[0] if found else None
+    return PROCESS_FOR.first(procedure_id=procedure.pk, agency_id=agency.pk)
 
 
 def _process_for(procedure_id: int, agency_id: int) -> QuerySet[ProcessTemplate]:
@@ -200,10 +198,9 @@ def processing_agency_for(procedure: Procedure, receiving: Agency, chosen: Agenc
     load of every handler of a procedure that many agencies handle."""
     if chosen is not None:
         return chosen
-    found = BEST_HANDLER.fetch(
+    best = BEST_HANDLER.first(
         procedure_id=procedure.pk, receiving_id=receiving.pk, territory_id=receiving.territory_id
     )
-    best = found[0] if found else None
     return receiving if best is None or best.pk == receiving.pk else best
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from catalog.models import ProcessStep
@@ -31,13 +32,14 @@ CURRENT_RUN = PreparedInstances(  # read after the lock on PostgreSQL (core.lock
     lambda pk: StepRun.objects.select_related("step").filter(pk=pk).order_by(),
     pk=-7_000_053,
 )
+
+
+def _unit_of_kind(agency_id: int, kind: str) -> QuerySet[OrgUnit]:
+    return OrgUnit.objects.filter(agency_id=agency_id, kind=kind).order_by("pk")[:1]
+
+
 UNIT_OF_KIND = PreparedInstances(
-    "steps.unit_of_kind",
-    lambda agency_id, kind: OrgUnit.objects.filter(agency_id=agency_id, kind=kind).order_by("pk")[
-        :1
-    ],
-    agency_id=-7_000_045,
-    kind="\x00no-kind\x00",
+    "steps.unit_of_kind", _unit_of_kind, agency_id=-7_000_045, kind="\x00no-kind\x00"
 )
 
 
@@ -58,8 +60,7 @@ def _unit_for(step: ProcessStep, agency: Agency, cache: dict | None = None) -> O
     if cache is not None and key in cache:
         unit = cache[key]
     else:
-        found = UNIT_OF_KIND.fetch(agency_id=agency.pk, kind=step.acting_unit_kind)
-        unit = found[0] if found else None
+        unit = UNIT_OF_KIND.first(agency_id=agency.pk, kind=step.acting_unit_kind)
         if unit is not None:
             unit.agency = agency  # its name is shown with the agency's: no second query
         if cache is not None:
@@ -96,10 +97,9 @@ def current_run(dossier: Dossier) -> StepRun | None:
         return None
     if "current_step" in dossier._state.fields_cache:
         return dossier.current_step
-    found = CURRENT_RUN.fetch(pk=dossier.current_step_id)
-    if not found:
+    run = CURRENT_RUN.first(pk=dossier.current_step_id)
+    if run is None:
         raise StepRun.DoesNotExist(f"no step run {dossier.current_step_id}")
-    run = found[0]
     dossier.current_step = run
     return run
 

@@ -9,7 +9,6 @@ as the ORM does is answered by the ORM itself."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import EmptyResultSet
@@ -39,6 +38,7 @@ from notifications.models import Notification
 from org.models import OrgUnit
 from stats import recording
 from tests.personas import actor, applicant, components, local
+from tests.sql_sent import sql_sent, starting
 
 pytestmark = pytest.mark.django_db
 
@@ -50,20 +50,6 @@ DELIVER_TASK = "notifications.tasks.deliver_notification"
 def _kept(kind: str, key: str) -> object:
     """What the helper kept for a shape in this process: None for a shape the ORM answers."""
     return compiled_sql._cache[(connection.vendor, connection.settings_dict["NAME"], kind, key)]
-
-
-def _selects_sent(run: Callable[[], object]) -> list[str]:
-    """The SELECT statements Django's cursors sent while `run` ran, as sent (before any
-    parameter is written in: `CaptureQueriesContext` shows them written in on SQLite)."""
-    sent: list[str] = []
-
-    def record(execute, sql, params, many, context):
-        sent.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        run()
-    return [sql for sql in sent if sql.lstrip().upper().startswith("SELECT")]
 
 
 def _state(obj: Model | None, seen: frozenset[int] = frozenset()) -> object:
@@ -199,7 +185,7 @@ def test_each_call_reads_afresh_with_the_sql_kept_at_the_first(received, provinc
         seen["other"] = dossiers.fetch(pk=other.pk)[0]
         seen["none"] = dossiers.fetch(pk=NO_ID + 1)
 
-    sent = _selects_sent(calls)
+    sent = starting(sql_sent(calls), "SELECT")
     assert seen["changed"].delivery_address == "Số 1 Lê Lợi"
     assert seen["changed"].procedure.name == "Tên mới"  # a joined row is read afresh too
     assert seen["other"].pk == other.pk and seen["other"].code == other.code
@@ -402,7 +388,7 @@ def test_on_postgresql_the_lock_s_read_locks_the_row(received):
             lock(received)
             lock(received.pk)
 
-    sent = _selects_sent(locks)
+    sent = starting(sql_sent(locks), "SELECT")
     assert len(sent) == 2 and sent[0] == sent[1]
     assert sent[0].rstrip().endswith('FOR UPDATE OF "dossiers_dossier"')
     assert sent[0] == _kept("instances", "dossiers.lock").compiled.sql
@@ -446,11 +432,11 @@ def test_a_key_queued_by_a_concurrent_writer_after_the_look_up_is_returned_once(
 
         missed = False
 
-        def fetch(self, **values: object) -> list:
+        def first(self, **values: object) -> Notification | None:
             if not self.missed:
                 self.missed = True
-                return []
-            return real.fetch(**values)
+                return None
+            return real.first(**values)
 
     monkeypatch.setattr(notifications, "QUEUED", MissedOnce())
     again = _queue(received, "test:race", recipient="other@example.test", event=None)
@@ -472,14 +458,7 @@ def test_an_event_s_key_is_inserted_without_a_savepoint_and_a_refusal_is_raised(
     """An event's key cannot have been written by anyone else (the event is new in this
     transaction), so the insert takes no savepoint (two round trips on PostgreSQL), and a
     refused insert raises its own error instead of looking for another writer's row."""
-    sent: list[str] = []
-
-    def record(execute, sql, params, many, context):
-        sent.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        _queue(received, "test:event-key")
+    sent = sql_sent(lambda: _queue(received, "test:event-key"))
     assert not [sql for sql in sent if "SAVEPOINT" in sql.upper()]
     with pytest.raises(IntegrityError):
         _queue(received, "test:event-broken", recipient=None)
@@ -583,18 +562,6 @@ def test_the_reads_of_the_moves_are_compiled_not_left_to_the_orm(received, provi
 # ---------------------------------------------------------------- saving chosen fields
 
 
-def _sent(run: Callable[[], object]) -> list[str]:
-    sent: list[str] = []
-
-    def record(execute, sql, params, many, context):
-        sent.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        run()
-    return sent
-
-
 def test_save_fields_writes_those_fields_alone_as_the_orm_would(received):
     """The chosen fields are written with the ORM's own preparation (an aware moment, a
     foreign key, a None); an attribute changed but not named stays as stored; the UPDATE's
@@ -604,19 +571,15 @@ def test_save_fields_writes_those_fields_alone_as_the_orm_would(received):
     run.finished_at, run.outcome, run.note = moment, "done", ""
     run.assignee = None
     run.timeliness = "early"  # changed, not named: not written
-    updates = [
-        sql
-        for sql in _sent(lambda: compiled_sql.save_fields(run, ["finished_at", "outcome",
-                                                                 "assignee"]))
-        if sql.upper().startswith("UPDATE")
-    ]  # fmt: skip
+    fields = ["finished_at", "outcome", "assignee"]
+    updates = starting(sql_sent(lambda: compiled_sql.save_fields(run, fields)), "UPDATE")
     stored = type(run).objects.get(pk=run.pk)
     assert stored.finished_at == moment and stored.finished_at.utcoffset() is not None
     assert stored.outcome == "done" and stored.assignee_id is None
     assert stored.timeliness == ""
     run.outcome = "again"
-    again = _sent(lambda: compiled_sql.save_fields(run, ["finished_at", "outcome", "assignee"]))
-    assert [sql for sql in again if sql.upper().startswith("UPDATE")] == updates
+    again = sql_sent(lambda: compiled_sql.save_fields(run, fields))
+    assert starting(again, "UPDATE") == updates
     assert type(run).objects.get(pk=run.pk).outcome == "again"
 
 
@@ -672,11 +635,7 @@ def test_insert_row_stores_what_the_orm_s_save_stores_and_keeps_its_text(receive
     by_orm = _notification(received, "test:orm")
     by_orm.save()
     mine = _notification(received, "test:mine")
-    inserts = [
-        sql
-        for sql in _sent(lambda: compiled_sql.insert_row(mine))
-        if sql.upper().startswith("INSERT")
-    ]
+    inserts = starting(sql_sent(lambda: compiled_sql.insert_row(mine)), "INSERT")
     assert mine.pk is not None and mine.pk != by_orm.pk
     assert not mine._state.adding and mine._state.db == connection.alias
 
@@ -689,8 +648,8 @@ def test_insert_row_stores_what_the_orm_s_save_stores_and_keeps_its_text(receive
 
     assert stored(mine.pk) == stored(by_orm.pk)
     other = _notification(received, "test:mine-2")
-    again = _sent(lambda: compiled_sql.insert_row(other))
-    assert [sql for sql in again if sql.upper().startswith("INSERT")] == inserts
+    again = sql_sent(lambda: compiled_sql.insert_row(other))
+    assert starting(again, "INSERT") == inserts
 
 
 def test_insert_row_sends_the_save_signals_as_the_orm_does(received):
@@ -730,7 +689,7 @@ def test_save_fields_names_each_column_once_and_nothing_for_no_field(received):
     run.note = "once"
     compiled_sql.save_fields(run, ["note", "note", "step_id", "step"])
     assert type(run).objects.get(pk=run.pk).note == "once"
-    assert [sql for sql in _sent(lambda: compiled_sql.save_fields(run, [])) if sql] == []
+    assert [sql for sql in sql_sent(lambda: compiled_sql.save_fields(run, [])) if sql] == []
 
 
 def test_a_failed_write_marks_the_transaction_for_rollback(received):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db import connection
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -17,6 +16,7 @@ from access.backends import AccountBackend
 from access.scope import official_of
 from org.models import Official, OfficialRole, Role
 from tests.signin import sign_in
+from tests.sql_sent import sql_sent
 
 QUEUE = "/can-bo/"
 
@@ -34,18 +34,6 @@ def _official_facts(official: Official | None):
     )  # fmt: skip
 
 
-def _queries(run) -> list[str]:
-    seen: list[str] = []
-
-    def wrapper(execute, sql, params, many, context):
-        seen.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(wrapper):
-        run()
-    return seen
-
-
 @pytest.mark.parametrize("who", ["officer", "head", "overseer"])
 def test_the_user_and_official_are_those_the_orm_reads(province, who):
     user = getattr(province, who).user
@@ -55,7 +43,7 @@ def test_the_user_and_official_are_those_the_orm_reads(province, who):
     theirs = ModelBackend().get_user(user.pk)
     assert _fields(ours) == _fields(theirs)
     expected = _official_facts(official_of(theirs))  # the read without the joined row
-    assert _queries(lambda: official_of(ours)) == []  # carried by the user: no query
+    assert sql_sent(lambda: official_of(ours)) == []  # carried by the user: no query
     assert _official_facts(official_of(ours)) == expected
     assert ours.official.pk == theirs.official.pk  # the reverse accessor, without a query
     devices = getattr(ours, identity.DEVICES_ATTRIBUTE)
@@ -99,7 +87,7 @@ def test_an_inactive_or_unknown_user_is_none(province):
 def test_one_read_for_user_official_roles_and_device(province):
     client = sign_in(Client(), province.officer)
     client.get(QUEUE)  # compile the shapes
-    tables = " ".join(_queries(lambda: client.get(QUEUE)))
+    tables = " ".join(sql_sent(lambda: client.get(QUEUE)))
     assert tables.count('"auth_user"."password"') == 1
     assert '"org_officialrole"' in tables and '"otp_totp_totpdevice"' in tables
     for separate in ('FROM "otp_totp_totpdevice"', 'FROM "org_officialrole"',

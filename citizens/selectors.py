@@ -12,6 +12,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 
 from citizens.models import BusinessMembership, CitizenAccount
 from dossiers.models import Applicant
+from dossiers.models.applicants import identified_by
 
 
 def citizen_of(user: AbstractBaseUser | None) -> CitizenAccount | None:
@@ -33,7 +34,7 @@ def applicant_for(citizen: CitizenAccount) -> Applicant | None:
     if not citizen.id_verified:
         return None
     return Applicant.objects.filter(
-        kind=Applicant.Kind.PERSON, personal_id=citizen.personal_id
+        identified_by("personal_id", citizen.personal_id), kind=Applicant.Kind.PERSON
     ).first()
 
 
@@ -46,7 +47,9 @@ def applicants_acting_for(citizen: CitizenAccount) -> list[Applicant]:
     businesses they act for."""
     tax_codes = [m.business.tax_code for m in memberships_of(citizen) if m.business.verified_at]
     applicants = list(
-        Applicant.objects.filter(kind=Applicant.Kind.ORGANISATION, tax_code__in=tax_codes)
+        Applicant.objects.filter(
+            identified_by("tax_code", *tax_codes), kind=Applicant.Kind.ORGANISATION
+        )
     )
     own = applicant_for(citizen)
     return ([own] if own else []) + applicants

@@ -37,6 +37,7 @@ from dossiers.models import (
     StepRun,
     SupplementRequest,
 )
+from dossiers.models.applicants import identified_by
 from dossiers.models.dossier import Channel
 from dossiers.models.work import Timeliness
 from dossiers.services import Actor, ApplicantData
@@ -90,7 +91,7 @@ class BulkEngine(_BulkMoves):
         ids = {p.applicant.personal_id for p in plans if p.applicant.personal_id}
         taxes = {p.applicant.tax_code for p in plans if p.applicant.tax_code}
         found = Applicant.objects.filter(
-            models.Q(personal_id__in=ids) | models.Q(tax_code__in=taxes)
+            identified_by("personal_id", *ids) | identified_by("tax_code", *taxes)
         )
         for applicant in found:
             self.applicants[_applicant_key(applicant)] = applicant

@@ -4,6 +4,7 @@ supplement guidance at reception (Form 02) and refusal at reception (Form 03).""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import UploadedFile
@@ -16,6 +17,7 @@ from catalog.models import Procedure, ProcessTemplate
 from dossiers.files import inspect_upload
 from dossiers.lifecycle import Move, Status
 from dossiers.models import Applicant, Document, Dossier, SupplementRequest
+from dossiers.models.applicants import identified_by
 from dossiers.models.dossier import Channel, Delivery
 from dossiers.services import steps
 from dossiers.services.core import (
@@ -214,12 +216,16 @@ def _best_handler(procedure_id: int, receiving_id: int, territory_id: int) -> Qu
     return handlers.order_by("rank", *Agency._meta.ordering)[:1]
 
 
+def _applicant_with(name: str, value: str) -> QuerySet[Applicant]:
+    return Applicant.objects.filter(identified_by(name, value)).order_by("pk")[:1]
+
+
 # Reads of every submission and reception, compiled once per process (motcua.compiled_sql).
 NO_ID = "\x00no-id\x00"
 APPLICANT_BY = {
     name: PreparedInstances(
         f"reception.applicant_by_{name}",
-        lambda value, name=name: Applicant.objects.filter(**{name: value}).order_by("pk")[:1],
+        functools.partial(_applicant_with, name),
         value=NO_ID,
     )
     for name in ("personal_id", "tax_code")

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.models.dossier import Channel
+from motcua.pdf import html_to_pdf
 from oversight.choosing import Filters
 from oversight.figures import GROUPS, label_map, summed_counts
 from service_index.periods import Period
@@ -292,15 +293,8 @@ def to_xlsx(report: Report) -> bytes:
     return out.getvalue()
 
 
-def _refuse_fetch(url: str, *args, **kwargs) -> dict:
-    """Reports fetch nothing: no request leaves the server while a PDF is made."""
-    raise ValueError(f"reports fetch nothing: {url}")
-
-
 def to_pdf(report: Report) -> bytes:
     """The report as PDF (WeasyPrint, system Noto fonts), in the current language."""
-    from weasyprint import HTML  # imported late: it loads fonts and Pango on first use
-
     html = render_to_string(
         "oversight/report_pdf.html",
         {
@@ -310,7 +304,7 @@ def to_pdf(report: Report) -> bytes:
             "sections": table_sections(report),
         },
     )
-    return HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+    return html_to_pdf(html)
 
 
 def _total(lines: list[Line]) -> Line:

@@ -1,9 +1,8 @@
 """From a template to PDF bytes: always in Vietnamese, never fetching anything.
 
 The forms are legal documents whose wording the circular prescribes, so they are rendered with
-the Vietnamese catalogue whatever language the official's screen is in. WeasyPrint gets a URL
-fetcher that refuses every address except inline data: no CDN and no request leaves the
-server while a form is printed, even if some text in a dossier looked like a link.
+the Vietnamese catalogue whatever language the official's screen is in. The PDF is made by
+`motcua.pdf`, which fetches nothing from outside.
 """
 
 from __future__ import annotations
@@ -16,6 +15,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
+
+from motcua.pdf import html_to_pdf
 
 FORM_LANGUAGE = "vi"
 
@@ -39,14 +40,6 @@ def qr_svg(text: str) -> SafeString:
     return mark_safe(code.make_image().to_string(encoding="unicode"))
 
 
-def _refuse_fetch(url: str, *args, **kwargs) -> dict:
-    if url.startswith("data:"):
-        from weasyprint.urls import default_url_fetcher
-
-        return default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"forms fetch nothing from outside: {url}")
-
-
 def render_html(template: str, context: dict) -> str:
     with translation.override(FORM_LANGUAGE):
         return render_to_string(template, context)
@@ -54,7 +47,4 @@ def render_html(template: str, context: dict) -> str:
 
 def render_pdf(template: str, context: dict) -> bytes:
     """Render `template` with `context` in Vietnamese and return the PDF."""
-    from weasyprint import HTML  # imported late: it loads fonts and Pango on first use
-
-    html = render_html(template, context)
-    return HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+    return html_to_pdf(render_html(template, context))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
-from citizens.models import CitizenAccount
+from citizens.models import CitizenAccount, with_email
 
 PORTAL = "citizen"
 
@@ -21,11 +21,7 @@ class CitizenPasswordBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, portal=None, **kwargs):
         if portal != PORTAL or not username or password is None:
             return None
-        account = (
-            CitizenAccount.objects.select_related("user")
-            .filter(email__iexact=username.strip())
-            .first()
-        )
+        account = CitizenAccount.objects.select_related("user").filter(with_email(username)).first()
         if account is None:
             # As ModelBackend does: spend the time of a password check, so an unknown address
             # answers no faster than a known one.

@@ -17,9 +17,24 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.validators import validate_personal_id, validate_phone, validate_tax_code
+from motcua.indexed import not_blank
+
+
+def with_email(address: str) -> Q:
+    """Accounts whose address is `address` in any case, in a form the database answers from
+    the unique index on lower(email), which leaves blank addresses out (`motcua.indexed`).
+    `email__iexact` compares UPPER(email) on PostgreSQL and uses LIKE on SQLite, which no
+    index serves: each sign-in, sign-up and change of address read the whole account table."""
+    return Q(Exact(Lower("email"), address.strip().lower())) & not_blank("email")
+
+
+def with_oidc_subject(issuer: str, subject: str) -> Q:
+    """The account linked to this identity provider's user (its unique partial index)."""
+    return Q(oidc_issuer=issuer, oidc_subject=subject) & not_blank("oidc_subject")
 
 
 class CitizenAccount(models.Model):

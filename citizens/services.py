@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from citizens.mail import send_account_mail
-from citizens.models import CitizenAccount
+from citizens.models import CitizenAccount, with_email, with_oidc_subject
 from citizens.tokens import (
     decode_uid,
     email_change_tokens,
@@ -53,11 +53,7 @@ def normalise_email(value: str) -> str:
 
 
 def account_by_email(email: str) -> CitizenAccount | None:
-    return (
-        CitizenAccount.objects.select_related("user")
-        .filter(email__iexact=normalise_email(email))
-        .first()
-    )
+    return CitizenAccount.objects.select_related("user").filter(with_email(email)).first()
 
 
 def _new_user(email: str) -> AbstractBaseUser:
@@ -83,7 +79,7 @@ def sign_up(data: SignUp, *, site: str) -> None:
     email = normalise_email(data.email)
     try:
         with transaction.atomic():
-            account = CitizenAccount.objects.select_for_update().filter(email__iexact=email).first()
+            account = CitizenAccount.objects.select_for_update().filter(with_email(email)).first()
             if account is not None and (account.email_verified or account.id_verified):
                 kind = "already_registered"
             else:
@@ -168,7 +164,7 @@ def request_email_change(account: CitizenAccount, new_email: str, *, site: str) 
     uses is told so instead of receiving a link, and the page says the same in both cases.
     """
     email = normalise_email(new_email)
-    taken = CitizenAccount.objects.filter(email__iexact=email).exclude(pk=account.pk).exists()
+    taken = CitizenAccount.objects.filter(with_email(email)).exclude(pk=account.pk).exists()
     if taken:
         _send_already_registered(email, site)
         return
@@ -250,7 +246,7 @@ def account_from_provider(identity: ProviderIdentity) -> CitizenAccount:
 
 def _linked_account(identity: ProviderIdentity) -> CitizenAccount | None:
     accounts = CitizenAccount.objects.select_for_update().select_related("user")
-    account = accounts.filter(oidc_issuer=identity.issuer, oidc_subject=identity.subject).first()
+    account = accounts.filter(with_oidc_subject(identity.issuer, identity.subject)).first()
     if account is not None:
         if account.personal_id != identity.personal_id:
             raise AccountError(_("Số định danh do nhà cung cấp gửi không khớp với tài khoản."))
@@ -258,7 +254,7 @@ def _linked_account(identity: ProviderIdentity) -> CitizenAccount | None:
     account = accounts.filter(personal_id=identity.personal_id, id_verified=True).first()
     if account is None and identity.email:
         account = accounts.filter(
-            personal_id=identity.personal_id, email__iexact=identity.email, email_verified=True
+            with_email(identity.email), personal_id=identity.personal_id, email_verified=True
         ).first()
     if account is None:
         return None
@@ -272,9 +268,7 @@ def _linked_account(identity: ProviderIdentity) -> CitizenAccount | None:
 
 
 def _create_verified(identity: ProviderIdentity) -> CitizenAccount:
-    free = (
-        identity.email and not CitizenAccount.objects.filter(email__iexact=identity.email).exists()
-    )
+    free = identity.email and not CitizenAccount.objects.filter(with_email(identity.email)).exists()
     email = identity.email if free else ""
     user = _new_user(email)
     user.set_unusable_password()

@@ -1,13 +1,15 @@
-"""Applicants are found by personal ID or tax code through those fields' unique indexes.
+"""Look-ups through unique partial indexes read those indexes (`motcua.indexed`): applicants
+by personal ID or tax code, citizen accounts by email address or identity-provider subject.
 
-Why: the indexes are partial (blank numbers are left out), and a database reads a partial
-index only when the query implies the index's condition. The submission's look-up binds the
-number as a parameter, and the demo loader's and the citizen pages' look-ups list many numbers:
-neither database could tell the number was not blank, so each read the whole applicant table
-(10 ms of every SQLite submission at 200,000 dossiers). These tests read the plans the databases
-choose: on SQLite as it plans any statement; on PostgreSQL the generic plan of a prepared
-statement (what a kept statement settles on), with sequential scans priced out so that the tiny
-test tables cannot make a scan the cheaper choice: the index is then used if it can be.
+Why: the indexes leave blank values out, and a database reads a partial index only when the
+query implies the index's condition. The submission's look-up binds the number as a parameter,
+and the demo loader's and the citizen pages' look-ups list many numbers: neither database could
+tell the number was not blank, so each read the whole applicant table (10 ms of every SQLite
+submission at 200,000 dossiers); the citizens' sign-in compared UPPER(email), which no index
+serves. These tests read the plans the databases choose: on SQLite as it plans any statement;
+on PostgreSQL the generic plan of a prepared statement (what a kept statement settles on),
+with sequential scans priced out so that the tiny test tables cannot make a scan the cheaper
+choice: the index is then used if it can be.
 """
 
 from __future__ import annotations
@@ -18,15 +20,22 @@ import re
 import pytest
 from django.db import connection, transaction
 
+from citizens.models import CitizenAccount, with_email, with_oidc_subject
 from dossiers.models import Applicant
 from dossiers.models.applicants import identified_by
 from dossiers.services import ApplicantData
 from dossiers.services.reception import APPLICANT_BY, find_or_create_applicant
 from motcua import compiled_sql
+from tests.test_citizen_accounts import citizen
 
 pytestmark = pytest.mark.django_db
 
-INDEX = {"personal_id": "applicant_personal_id_unique", "tax_code": "applicant_tax_code_unique"}
+INDEX = {
+    "personal_id": "applicant_personal_id_unique",
+    "tax_code": "applicant_tax_code_unique",
+    "email": "citizen_email_unique",
+    "oidc_subject": "citizen_oidc_subject_unique",
+}
 
 
 def _plan(sql: str, params: list, *, generic: bool) -> str:
@@ -52,7 +61,7 @@ def _plan(sql: str, params: list, *, generic: bool) -> str:
 
 
 def _reads_index(plan: str, field: str) -> bool:
-    return INDEX[field] in plan and not re.search(r"Seq Scan|^SCAN dossiers_applicant", plan, re.M)
+    return INDEX[field] in plan and not re.search(r"Seq Scan|^SCAN ", plan, re.M)
 
 
 def _person(n: int, **more) -> Applicant:
@@ -111,3 +120,23 @@ def test_submitting_again_finds_the_same_applicant():
     again = find_or_create_applicant(data)
     assert again.pk == first.pk
     assert Applicant.objects.filter(personal_id="001190012345").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "condition"),
+    [
+        ("email", lambda: with_email(" Binh.Tran@Example.VN ")),
+        ("oidc_subject", lambda: with_oidc_subject("https://id.example.vn", "sub-0001")),
+    ],
+)
+def test_the_citizen_account_look_ups_read_the_unique_index(field, condition):
+    query = CitizenAccount.objects.filter(condition()).values("pk").query
+    sql, params = query.sql_with_params()
+    assert _reads_index(_plan(sql, list(params), generic=True), field)
+
+
+def test_an_address_is_found_whatever_its_case_and_a_blank_one_never():
+    account = citizen("binh.tran@example.vn")
+    assert list(CitizenAccount.objects.filter(with_email(" Binh.Tran@EXAMPLE.vn"))) == [account]
+    CitizenAccount.objects.filter(pk=account.pk).update(email="")
+    assert not CitizenAccount.objects.filter(with_email("")).exists()

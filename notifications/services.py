@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from motcua.compiled_sql import PreparedInstances, insert_row
+from motcua.indexed import one_of
 from notifications import sms
 from notifications.models import Notification
 from tracking.links import tracking_url
@@ -245,8 +246,10 @@ def deliver(notification_id: int) -> str:
 
 def unsent_ids(limit: int = 500) -> list[int]:
     """Rows to (re)queue: pending ones and claims gone stale (a worker died mid-task)."""
+    unsent = [Notification.Status.PENDING, Notification.Status.SENDING]
     qs = Notification.objects.filter(
         Q(status=Notification.Status.PENDING)
-        | Q(status=Notification.Status.SENDING, claimed_at__lt=stale_before())
+        | Q(status=Notification.Status.SENDING, claimed_at__lt=stale_before()),
+        one_of("status", unsent),  # the index of the unsent rows (motcua.indexed)
     )
     return list(qs.order_by("created_at").values_list("pk", flat=True)[:limit])

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from dossiers.lifecycle import CLOCK_STOPPED, OPEN
 from dossiers.models import Dossier, StepRun
+from motcua.indexed import one_of
 from notifications.services import notify_officials
 from org.models import Official, Role
 from workdays.default import working_days_after
@@ -60,7 +61,10 @@ def warn_due_soon(now: dt.datetime | None = None) -> int:
                 count += 1
     running = sorted(OPEN - CLOCK_STOPPED)
     dossiers = Dossier.objects.filter(
-        status__in=running, warned_at__isnull=True, due_at__lte=horizon
+        one_of("status", sorted(OPEN)),  # the index of open dossiers by due moment
+        status__in=running,
+        warned_at__isnull=True,
+        due_at__lte=horizon,
     ).select_related(
         "current_step__unit", "current_step__assignee__user", "procedure", "processing_agency"
     )

@@ -35,9 +35,12 @@ def count_overdue(now: dt.datetime | None = None) -> int:
     """Count every overdue moment before `now` not counted yet; returns how many."""
     now = now or timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
+        # The condition of the index of the rows to count (`stats_timing_to_count`) as the
+        # index states it: SQLite matches a partial index's terms as written, and read
+        # `overdue_counted = FALSE` by scanning every dossier's row, with the write lock held.
         cursor.execute(
             "UPDATE stats_dossiertiming SET overdue_counted = TRUE "
-            "WHERE overdue_counted = FALSE AND overdue_at IS NOT NULL AND overdue_at < %s "
+            "WHERE overdue_at IS NOT NULL AND NOT overdue_counted AND overdue_at < %s "
             "RETURNING dossier_id, overdue_at",
             [connection.ops.adapt_datetimefield_value(now)],
         )

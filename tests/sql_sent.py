@@ -11,10 +11,15 @@ from django.db import connection
 
 
 def sql_sent(run: Callable[[], object]) -> list[str]:
-    sent: list[str] = []
+    return [sql for sql, _params in sent_with_params(run)]
+
+
+def sent_with_params(run: Callable[[], object]) -> list[tuple[str, list]]:
+    """Each statement with its parameters, as sent."""
+    sent: list[tuple[str, list]] = []
 
     def record(execute, sql, params, many, context):
-        sent.append(sql)
+        sent.append((sql, list(params or ())))
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(record):

@@ -21,6 +21,7 @@ import pytest
 from django.db import connection, transaction
 
 from citizens.models import CitizenAccount, with_email, with_oidc_subject
+from dossiers.deadlines import warn_due_soon
 from dossiers.models import Applicant
 from dossiers.models.applicants import identified_by
 from dossiers.services import ApplicantData
@@ -29,6 +30,8 @@ from motcua import compiled_sql
 from motcua.indexed import one_of
 from notifications import services as notifications
 from notifications.models import Notification
+from stats.overdue import count_overdue
+from tests.sql_sent import sent_with_params
 from tests.test_citizen_accounts import citizen
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +42,8 @@ INDEX = {
     "email": "citizen_email_unique",
     "oidc_subject": "citizen_oidc_subject_unique",
     "unsent": "notification_unsent",
+    "to_count": "stats_timing_to_count",
+    "open_due": "dossier_open_",  # by due moment, or by agency and due moment
 }
 
 
@@ -158,3 +163,22 @@ def test_the_states_written_as_literals_are_plain_words_only():
     assert not Notification.objects.filter(one_of("status", ["pending", "sending"])).exists()
     with pytest.raises(ValueError):
         one_of("status", ["pending", "x') OR ('1'='1"])
+
+
+@pytest.mark.parametrize(
+    ("job", "verb", "table", "index"),
+    [
+        (count_overdue, "UPDATE", "stats_dossiertiming", "to_count"),
+        (warn_due_soon, "SELECT", "dossiers_dossier", "open_due"),
+    ],
+)
+def test_the_periodic_jobs_read_the_index_of_their_rows(job, verb, table, index):
+    """Every five minutes: the overdue moments to count (an UPDATE, which on SQLite holds the
+    write lock while it reads) and the open dossiers due soon, among every dossier filed."""
+    reads = [
+        (sql, params)
+        for sql, params in sent_with_params(job)
+        if sql.startswith(f"{verb} {table}") or f'FROM "{table}"' in sql
+    ]
+    sql, params = reads[0]
+    assert _reads_index(_plan(sql, params, generic=True), index)

@@ -107,12 +107,17 @@ def run(opts: Options) -> dict:
 
     django.setup()
     from bench import measure  # imports models: only after setup, with the leg's environment
-    from bench.schema import missing_indexes
+    from bench.schema import missing_indexes, undelivered
 
     result["missing_indexes"] = missing_indexes()
     if result["missing_indexes"]:
         print(f"bench {opts.name}: WARNING: the database lacks indexes its migrations create: "
               f"{', '.join(result['missing_indexes'])}", file=sys.stderr, flush=True)  # fmt: skip
+    result["undelivered_before"] = undelivered()
+    if result["undelivered_before"]:
+        print(f"bench {opts.name}: WARNING: the database holds {result['undelivered_before']} "
+              "undelivered notifications: the task worker will deliver them during the leg",
+              file=sys.stderr, flush=True)  # fmt: skip
     result.update(measure.everything(opts, env))
     result["machine"] = describe()
     result["finished"] = time.time()

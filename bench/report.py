@@ -217,6 +217,14 @@ def machine(legs: list[dict]) -> str:
                 f"({', '.join(leg['missing_indexes'])}): its figures do not measure motcua "
                 "as deployed."
             )
+    for leg in legs:
+        if leg.get("undelivered_before"):
+            lines.append(
+                f"- **{DB_NAMES[leg['database']]}, N = {_n(leg['dossiers'])}: the database "
+                f"held {leg['undelivered_before']:,} undelivered notifications when the leg "
+                "started**: the task worker delivered them during the loads, on the same "
+                "cores, so every figure of this leg is pessimistic."
+            )
     if max(leg["busy_before"] for leg in legs) > 0.1:
         lines.append(
             "- **Other processes shared the machine during this run** (other test suites): "

@@ -1,5 +1,6 @@
 """The bench says when a reused database lacks an index its migrations create (bench.schema):
-figures measured on such a database do not measure motcua as deployed."""
+figures measured on such a database do not measure motcua as deployed. And when it holds
+notifications no worker delivered: the leg's task worker delivers them during the loads."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import pytest
 from django.db import connection
 
 from bench import report
-from bench.schema import expected, missing_indexes
+from bench.schema import expected, missing_indexes, undelivered
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +65,28 @@ def test_the_report_warns_above_the_table():
     assert "lacked indexes its migrations create" in text
     assert "steprun_sqlite_unit_open" in text
     assert "lacked" not in report.machine([{**leg, "missing_indexes": []}])
+
+
+def test_undelivered_notifications_are_counted_and_reported():
+    def queue(n: int, status: str) -> None:
+        Notification.objects.create(
+            key=f"bench-test:{n}", kind="dossier.received", channel="email",
+            recipient="dan@example.test", subject="s", body="b", status=status,
+        )  # fmt: skip
+
+    assert undelivered() == 0
+    queue(1, Notification.Status.PENDING)
+    queue(2, Notification.Status.SENDING)  # claimed by a worker that stopped
+    queue(3, Notification.Status.SENT)
+    queue(4, Notification.Status.FAILED)
+    assert undelivered() == 2
+    leg = {
+        "database": "postgresql", "dossiers": 200_000, "busy_before": 0.0,
+        "loadavg_before": [0.5], "missing_indexes": [], "undelivered_before": 14_311,
+        "web_workers": 2, "database_version": "postgresql 15",
+        "load": {"threads": 2, "connections": 8, "seconds": 5, "warmup": 1},
+        "machine": {"cores": 2, "ram_gb": 24, "cpu": "x", "kernel": "6", "python": "3.11",
+                    "django": "5.2", "gunicorn": "23", "wrk": "4.1"},
+    }  # fmt: skip
+    assert "held 14,311 undelivered notifications" in report.machine([leg])
+    assert "undelivered" not in report.machine([{**leg, "undelivered_before": 0}])

@@ -24,12 +24,17 @@ from dossiers.validators import validate_personal_id, validate_phone, validate_t
 from motcua.indexed import not_blank
 
 
+def normalise_email(value: str) -> str:
+    """Addresses are compared and stored in lower case (people type them every which way)."""
+    return (value or "").strip().lower()
+
+
 def with_email(address: str) -> Q:
     """Accounts whose address is `address` in any case, in a form the database answers from
     the unique index on lower(email), which leaves blank addresses out (`motcua.indexed`).
     `email__iexact` compares UPPER(email) on PostgreSQL and uses LIKE on SQLite, which no
     index serves: each sign-in, sign-up and change of address read the whole account table."""
-    return Q(Exact(Lower("email"), address.strip().lower())) & not_blank("email")
+    return Q(Exact(Lower("email"), normalise_email(address))) & not_blank("email")
 
 
 def with_oidc_subject(issuer: str, subject: str) -> Q:

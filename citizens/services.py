@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from citizens.mail import send_account_mail
-from citizens.models import CitizenAccount, with_email, with_oidc_subject
+from citizens.models import CitizenAccount, normalise_email, with_email, with_oidc_subject
 from citizens.tokens import (
     decode_uid,
     email_change_tokens,
@@ -45,11 +45,6 @@ class SignUp:
     email: str
     phone: str
     password: str
-
-
-def normalise_email(value: str) -> str:
-    """Addresses are compared and stored in lower case (people type them every which way)."""
-    return (value or "").strip().lower()
 
 
 def account_by_email(email: str) -> CitizenAccount | None:

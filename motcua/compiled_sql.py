@@ -205,6 +205,13 @@ def of_page(
 def captured(run: Callable[[], object]) -> tuple[str, list] | None:
     """The last SQL statement and parameters Django sent while `run` ran (None if none): for
     queries the ORM runs at once, like `aggregate()`, whose SQL cannot be asked for first."""
+    seen = statements_sent(run)
+    return seen[-1] if seen else None
+
+
+def statements_sent(run: Callable[[], object]) -> list[tuple[str, list]]:
+    """Each SQL statement Django's cursors sent while `run` ran, with its parameters, as sent
+    (the values not written in), the compiled ones' included."""
     seen: list[tuple[str, list]] = []
 
     def wrapper(execute, sql, params, many, context):
@@ -213,7 +220,7 @@ def captured(run: Callable[[], object]) -> tuple[str, list] | None:
 
     with connection.execute_wrapper(wrapper):
         run()
-    return seen[-1] if seen else None
+    return seen
 
 
 _cache: dict[tuple, CompiledSQL | None] = {}

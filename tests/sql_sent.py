@@ -7,24 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db import connection
+from motcua.compiled_sql import statements_sent
 
 
 def sql_sent(run: Callable[[], object]) -> list[str]:
-    return [sql for sql, _params in sent_with_params(run)]
-
-
-def sent_with_params(run: Callable[[], object]) -> list[tuple[str, list]]:
-    """Each statement with its parameters, as sent."""
-    sent: list[tuple[str, list]] = []
-
-    def record(execute, sql, params, many, context):
-        sent.append((sql, list(params or ())))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        run()
-    return sent
+    return [sql for sql, _params in statements_sent(run)]
 
 
 def starting(sent: list[str], verb: str) -> list[str]:

@@ -31,7 +31,6 @@ from motcua.indexed import one_of
 from notifications import services as notifications
 from notifications.models import Notification
 from stats.overdue import count_overdue
-from tests.sql_sent import sent_with_params
 from tests.test_citizen_accounts import citizen
 
 pytestmark = pytest.mark.django_db
@@ -197,7 +196,7 @@ def test_the_periodic_jobs_read_the_index_of_their_rows(job, verb, table, index)
         pytest.skip("PostgreSQL reads the open dossiers' index from the literal states")
     reads = [
         (sql, params)
-        for sql, params in sent_with_params(job)
+        for sql, params in compiled_sql.statements_sent(job)
         if sql.startswith(f"{verb} {table}") or f'FROM "{table}"' in sql
     ]
     sql, params = reads[0]

@@ -95,11 +95,23 @@ def lifecycle_row(leg: dict) -> list[str]:
         figure += f"; {life['per_cpu_second']:.1f} per second of the workers' CPU"
     if life["errors"]:
         figure += f", {sum(life['errors'].values())} failed: {next(iter(life['errors']))}"
+    figure += _deliveries(life.get("deliveries"))
     ok = life["per_second"] >= targets.LIFECYCLES_PER_SECOND and not life["errors"]
     full = leg["dossiers"] >= targets.FULL_SIZE
     verdict = _verdict(ok) if full or not ok else "met at this N (goal is at 2M)"
     goal = f"≥ {targets.LIFECYCLES_PER_SECOND:.0f}/s with 2M stored"
     return ["full lifecycle (7 moves)", figure, "—", "—", goal, verdict]
+
+
+def _deliveries(after: dict | None) -> str:
+    """What the task worker (at a lower CPU priority) had left to deliver when the lifecycles
+    stopped, and how long it took: the lifecycles' emails, each with its PDF receipt."""
+    if not after or not after["left"]:
+        return ""
+    told = f"; then {_n(after['left'])} notifications waited for the task worker"
+    if after["still_waiting"]:
+        return told + f", {_n(after['still_waiting'])} still after {after['seconds']:.0f} s"
+    return told + f", delivered in {after['seconds']:.0f} s"
 
 
 def generation_row(leg: dict) -> list[str]:

@@ -37,8 +37,9 @@ class Servers:
             gunicorn, "motcua.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(self.workers), "--error-logfile", "-", "--log-level", "warning",
         ])  # fmt: skip
-        self._spawn("task worker", [PY, "manage.py", "db_worker", "--queue-name", "*",
-                                    "--no-reload"])  # fmt: skip
+        # At the lower CPU priority scripts/run gives it (MOTCUA_WORKER_NICE, 19).
+        self._spawn("task worker", ["nice", "-n", "19", PY, "manage.py", "db_worker",
+                                    "--queue-name", "*", "--no-reload"])  # fmt: skip
         self._spawn("scheduler", [PY, "manage.py", "run_scheduler"])
         self._wait_ready()
 

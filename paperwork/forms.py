@@ -30,7 +30,7 @@ from motcua.text import fold
 from org.models import Agency, Official
 from paperwork import text
 from paperwork.handovers import hand_overs
-from paperwork.rendering import FORM_LANGUAGE, qr_svg, render_pdf, tracking_url
+from paperwork.rendering import FORM_LANGUAGE, qr_png, render_pdf, tracking_url
 
 RECEIVED = (f"dossier.{Move.RECEIVE.value}", f"dossier.{Move.TRANSFER.value}")
 REFUSED_AT_RECEPTION = f"dossier.{Move.REFUSE_RECEPTION.value}"
@@ -132,7 +132,7 @@ def receipt_context(dossier: Dossier) -> dict:
         "book_line": dossier.code,
         "officer": _name(received.actor, received.actor_label) if received else "",
         "tracking_url": url,
-        "qr": qr_svg(url),
+        "qr": qr_png(url),
     }
 
 

@@ -7,14 +7,15 @@ the Vietnamese catalogue whatever language the official's screen is in. The PDF 
 
 from __future__ import annotations
 
+import base64
+import io
 from urllib.parse import urlencode
 
 import qrcode
-import qrcode.image.svg
+import qrcode.image.pil
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.safestring import SafeString, mark_safe
 
 from motcua.pdf import html_to_pdf
 
@@ -27,17 +28,25 @@ def tracking_url(code: str) -> str:
     return f"{settings.MOTCUA['SITE_URL']}/tra-cuu/?{urlencode({'ma': code})}"
 
 
-def qr_svg(text: str) -> SafeString:
-    """An inline SVG QR code (medium error correction survives a worn paper receipt)."""
+def qr_png(text: str) -> str:
+    """A QR code as a `data:` URI of a small PNG, four pixels a module, for an `<img>` drawn
+    with `image-rendering: pixelated` (the PDF then says not to smooth it, so the modules stay
+    sharp at any print size). Medium error correction survives a worn paper receipt.
+
+    Why not SVG: WeasyPrint parses an SVG path in Python, one command per module run; the QR
+    was a fifth of a receipt's rendering time (about 25 of 110 ms), the PNG costs almost
+    nothing to place."""
     code = qrcode.QRCode(
         error_correction=qrcode.constants.ERROR_CORRECT_M,
         border=2,
-        image_factory=qrcode.image.svg.SvgPathImage,
+        box_size=4,
+        image_factory=qrcode.image.pil.PilImage,
     )
     code.add_data(text)
     code.make(fit=True)
-    # The SVG is made of our own path data only (the text is not embedded): safe to inline.
-    return mark_safe(code.make_image().to_string(encoding="unicode"))
+    png = io.BytesIO()
+    code.make_image().save(png, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")
 
 
 def render_html(template: str, context: dict) -> str:

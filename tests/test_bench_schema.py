@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 
 from bench import report
+from bench.measure import wait_for_deliveries
 from bench.schema import expected, missing_indexes, undelivered
 from notifications.models import Notification
 
@@ -67,13 +68,14 @@ def test_the_report_warns_above_the_table():
     assert "lacked" not in report.machine([{**leg, "missing_indexes": []}])
 
 
-def test_undelivered_notifications_are_counted_and_reported():
-    def queue(n: int, status: str) -> None:
-        Notification.objects.create(
-            key=f"bench-test:{n}", kind="dossier.received", channel="email",
-            recipient="dan@example.test", subject="s", body="b", status=status,
-        )  # fmt: skip
+def queue(n: int, status: str) -> None:
+    Notification.objects.create(
+        key=f"bench-test:{n}", kind="dossier.received", channel="email",
+        recipient="dan@example.test", subject="s", body="b", status=status,
+    )  # fmt: skip
 
+
+def test_undelivered_notifications_are_counted_and_reported():
     assert undelivered() == 0
     queue(1, Notification.Status.PENDING)
     queue(2, Notification.Status.SENDING)  # claimed by a worker that stopped
@@ -90,3 +92,25 @@ def test_undelivered_notifications_are_counted_and_reported():
     }  # fmt: skip
     assert "held 14,311 undelivered notifications" in report.machine([leg])
     assert "undelivered" not in report.machine([{**leg, "undelivered_before": 0}])
+
+
+def test_the_wait_for_the_lifecycles_deliveries_is_measured_and_reported():
+    """After the lifecycles, the leg waits for the task worker to empty the outbox; with no
+    worker here, it gives up at its limit and says how many still wait."""
+    assert wait_for_deliveries(limit=5)["left"] == 0
+    queue(1, Notification.Status.PENDING)
+    queue(2, Notification.Status.SENT)
+    waited = wait_for_deliveries(limit=0.2, every=0.05)
+    assert waited["left"] == 1 and waited["still_waiting"] == 1
+    assert waited["seconds"] >= 0.2
+    life = {"per_second": 40.0, "lifecycles": 1200, "seconds": 30, "processes": 2, "errors": {}}
+    leg = {"database": "sqlite", "dossiers": 200_000}
+    done = {"left": 2_400, "seconds": 212.4, "still_waiting": 0}
+    figure = report.lifecycle_row({**leg, "lifecycle": {**life, "deliveries": done}})[1]
+    assert figure.endswith(
+        "; then 2,400 notifications waited for the task worker, delivered in 212 s"
+    )
+    stuck = {"left": 2_400, "seconds": 600.0, "still_waiting": 35}
+    figure = report.lifecycle_row({**leg, "lifecycle": {**life, "deliveries": stuck}})[1]
+    assert figure.endswith(", 35 still after 600 s")
+    assert "waited" not in report.lifecycle_row({**leg, "lifecycle": life})[1]

@@ -22,7 +22,7 @@ def free_port() -> int:
 
 
 class Servers:
-    """gunicorn with `workers` sync workers, `db_worker` and `run_scheduler`, as in scripts/run
+    """gunicorn with `workers` sync workers, `run_worker` and `run_scheduler`, as in scripts/run
     (without the access log, which would otherwise be written once per request)."""
 
     def __init__(self, env: dict, logs: Path, workers: int = 2) -> None:
@@ -37,9 +37,8 @@ class Servers:
             gunicorn, "motcua.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(self.workers), "--error-logfile", "-", "--log-level", "warning",
         ])  # fmt: skip
-        # At the lower CPU priority scripts/run gives it (MOTCUA_WORKER_NICE, 19).
-        self._spawn("task worker", ["nice", "-n", "19", PY, "manage.py", "db_worker",
-                                    "--queue-name", "*", "--no-reload"])  # fmt: skip
+        self._spawn("task worker", [PY, "manage.py", "run_worker", "--queue-name", "*",
+                                    "--no-reload"])  # fmt: skip
         self._spawn("scheduler", [PY, "manage.py", "run_scheduler"])
         self._wait_ready()
 

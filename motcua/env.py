@@ -33,8 +33,10 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={value!r}: expected one of 1/0, true/false, yes/no, on/off")
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
-    """Read a whole number, optionally with a lower bound."""
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """Read a whole number, optionally with bounds."""
     value = _raw(name)
     if value is None or value == "":
         return default
@@ -44,6 +46,8 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
         raise ImproperlyConfigured(f"{name}={value!r}: expected a whole number") from None
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name}={number}: must be at least {minimum}")
+    if maximum is not None and number > maximum:
+        raise ImproperlyConfigured(f"{name}={number}: must be at most {maximum}")
     return number
 
 

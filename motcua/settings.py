@@ -169,6 +169,16 @@ PREPARED_STATEMENTS = env_bool("MOTCUA_DB_PREPARED_STATEMENTS", True)
 if PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The task worker's CPU priority (`manage.py run_worker`, decision 0017). On PostgreSQL it yields
+# the cores to the web server and the moves (nice 19). On SQLite it does not: its claims and
+# deliveries take the database-wide write lock, and a worker put aside while holding it would
+# stall every writer behind it (priority inversion).
+WORKER_NICE = env_int(
+    "MOTCUA_WORKER_NICE",
+    19 if DATABASES["default"]["ENGINE"].endswith("postgresql") else 0,
+    minimum=0,
+    maximum=19,
+)
 
 # The default cache holds the rate-limit counters and the oversight figures; it is each
 # process's own memory, as Django's default is (configure a shared one when several web

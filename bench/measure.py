@@ -75,9 +75,10 @@ def everything(opts, env: dict) -> dict:
 
 def wait_for_deliveries(limit: float = 600, every: float = 1.0) -> dict:
     """How long the task worker takes, after the lifecycles stop, to deliver the emails they
-    queued (each reception email renders its PDF receipt). The worker runs at a lower CPU
-    priority, so during the lifecycles it mostly waits: this is the work the lifecycles/s
-    figure leaves to afterwards, measured, and the next leg starts with an empty outbox."""
+    queued (each reception email renders its PDF receipt). During the lifecycles the worker
+    mostly waits (on PostgreSQL at a lower CPU priority, on SQLite behind the write lock):
+    this is the work the lifecycles/s figure leaves to afterwards, measured, and the next leg
+    starts with an empty outbox."""
     from bench.schema import undelivered
 
     started, left = time.monotonic(), undelivered()

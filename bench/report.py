@@ -104,8 +104,8 @@ def lifecycle_row(leg: dict) -> list[str]:
 
 
 def _deliveries(after: dict | None) -> str:
-    """What the task worker (at a lower CPU priority) had left to deliver when the lifecycles
-    stopped, and how long it took: the lifecycles' emails, each with its PDF receipt."""
+    """What the task worker had left to deliver when the lifecycles stopped, and how long it
+    took: the lifecycles' emails, the reception ones each with its PDF receipt."""
     if not after or not after["left"]:
         return ""
     told = f"; then {_n(after['left'])} notifications waited for the task worker"

@@ -50,8 +50,9 @@ def division(province) -> OrgUnit:
     return unit
 
 
-@pytest.fixture
-def at_specialist(province, division):
+def at_specialist_dossier(province):
+    """A dossier received, handed to the division and started by its specialist: its step is
+    due at STEP_DUE, the dossier at DOSSIER_DUE."""
     dossier = receive_dossier(
         actor=actor(province.officer), procedure=province.procedure, applicant=applicant(),
         components=components(province), at=RECEIVED_AT,
@@ -64,6 +65,11 @@ def at_specialist(province, division):
     dossier.refresh_from_db()
     assert dossier.current_step.due_at == STEP_DUE and dossier.due_at == DOSSIER_DUE
     return dossier
+
+
+@pytest.fixture
+def at_specialist(province, division):
+    return at_specialist_dossier(province)
 
 
 def _step_warning_moment() -> dt.datetime:

@@ -16,28 +16,12 @@ from django.db import connections, transaction
 from django.db.models.signals import post_save
 
 from dossiers.deadlines import warn_due_soon
-from dossiers.services import assign_step, hand_over_step, receive_dossier, start_step
 from notifications.models import Notification, PeriodicRun
-from tests.personas import actor, applicant, components
-from tests.test_deadline_warnings import HANDED_AT, RECEIVED_AT, STEP_DUE, _step_warning_moment
+from tests.test_deadline_warnings import STEP_DUE, _step_warning_moment, at_specialist_dossier
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MANY = 502  # the job reads its candidates 500 at a time
 ELSEWHERE = 3  # warnings after which another connection commits
-
-
-def _at_specialist(province):
-    dossier = receive_dossier(
-        actor=actor(province.officer), procedure=province.procedure, applicant=applicant(),
-        components=components(province), at=RECEIVED_AT,
-    )  # fmt: skip
-    hand_over_step(actor=actor(province.officer), dossier=dossier, at=HANDED_AT)
-    assign_step(
-        actor=actor(province.head), dossier=dossier, assignee=province.specialist, at=HANDED_AT
-    )
-    start_step(actor=actor(province.specialist), dossier=dossier, at=HANDED_AT)
-    dossier.refresh_from_db()
-    return dossier
 
 
 def _commit_elsewhere(slot: str) -> None:
@@ -58,7 +42,7 @@ def test_every_step_is_warned_while_other_connections_commit(province):
     """More steps due soon than the job reads at once (500: a read that fetched everything
     would be over before the first warning); after the first warnings another connection
     commits a write. Every step is warned, once, and the job does not fail."""
-    dossiers = [_at_specialist(province) for _ in range(MANY)]
+    dossiers = [at_specialist_dossier(province) for _ in range(MANY)]
     assert {d.current_step.due_at for d in dossiers} == {STEP_DUE}
     written = []
 

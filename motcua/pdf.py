@@ -14,13 +14,22 @@ Two rules hold for every PDF the system makes:
   one per thread (one per process under gunicorn's sync workers and in the task worker). The
   templates declare no `@font-face`, so the configuration holds the system fonts alone and
   nothing accumulates in it from one document to the next.
+
+A process may also choose to make its PDFs in a thread of its own at a lower CPU priority
+(`render_at_priority`): the task worker does (decision 0018), so that the receipts of a burst of
+receptions yield the cores to pages and moves, while the worker's short database writes keep
+their priority. Only the drawing moves to that thread: the caller renders the HTML, with every
+database read it needs, and waits for the PDF.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 _local = threading.local()
+_renderer: ThreadPoolExecutor | None = None
 
 
 def font_config():
@@ -33,8 +42,44 @@ def font_config():
     return config
 
 
+def render_at_priority(nice: int) -> int:
+    """From now on, draw this process's PDFs in one thread of its own at nice `nice` (Linux
+    gives each thread its own nice value); returns the value in force there, never below the
+    process's own (lowering a nice value needs privileges). Calling it again changes nothing."""
+    global _renderer
+    if _renderer is None:
+        _renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="motcua-pdf")
+        _renderer.submit(_lower_this_thread, nice).result()
+    return _renderer.submit(thread_nice).result()
+
+
+def render_inline() -> None:
+    """Draw PDFs in the calling thread again (the default), ending the PDF thread if any."""
+    global _renderer
+    if _renderer is not None:
+        _renderer.shutdown(wait=True)
+        _renderer = None
+
+
+def thread_nice() -> int:
+    """The nice value of the calling thread, as the kernel holds it."""
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+def _lower_this_thread(nice: int) -> None:
+    if nice > thread_nice():
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+
+
 def html_to_pdf(html: str) -> bytes:
-    """The PDF of a complete HTML document (its styles inline or in <style>)."""
+    """The PDF of a complete HTML document (its styles inline or in <style>), drawn in the PDF
+    thread when the process has one (`render_at_priority`)."""
+    if _renderer is None:
+        return _draw(html)
+    return _renderer.submit(_draw, html).result()
+
+
+def _draw(html: str) -> bytes:
     from weasyprint import HTML  # imported late: it loads fonts and Pango on first use
     from weasyprint.urls import URLFetcher
 

@@ -179,6 +179,11 @@ WORKER_NICE = env_int(
     minimum=0,
     maximum=19,
 )
+# The nice value of the thread in which the task worker draws its PDFs (the receipt of every
+# reception email, about 100 ms of CPU each; decision 0018). That thread holds no database lock,
+# so it may yield the cores on SQLite too. Never below WORKER_NICE: a thread starts at its
+# process's value and cannot go lower without privileges.
+WORKER_PDF_NICE = env_int("MOTCUA_WORKER_PDF_NICE", 19, minimum=0, maximum=19)
 
 # The default cache holds the rate-limit counters and the oversight figures; it is each
 # process's own memory, as Django's default is (configure a shared one when several web

@@ -1,10 +1,13 @@
 """Run the task worker (django-tasks' `db_worker`, same options) at the CPU priority
-`settings.WORKER_NICE` gives it: `make run` starts it beside the web server (decision 0017)."""
+`settings.WORKER_NICE` gives it (decision 0017), drawing its PDFs in a thread at
+`settings.WORKER_PDF_NICE` (decision 0018): `make run` starts it beside the web server."""
 
 import os
 
 from django.conf import settings
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
+
+from motcua import pdf
 
 
 def lower_priority(target: int) -> int:
@@ -21,5 +24,8 @@ class Command(DatabaseWorker):
 
     def handle(self, *args, **options) -> None:
         nice = lower_priority(settings.WORKER_NICE)
-        self.stderr.write(f"motcua: task worker at CPU priority nice {nice}")
+        pdf_nice = pdf.render_at_priority(settings.WORKER_PDF_NICE)
+        self.stderr.write(
+            f"motcua: task worker at CPU priority nice {nice}, its PDFs drawn at nice {pdf_nice}"
+        )
         super().handle(*args, **options)

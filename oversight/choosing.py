@@ -2,7 +2,10 @@
 and the filters (agency, field, level), read from the query string.
 
 A page works with no query string at all (the default period), and a wrong value never
-breaks it: the form shows the error and the page falls back on the default period.
+breaks it nor is dropped in silence: the form shows the error and the page falls back on the
+default period; a filter that names nothing is turned off and the form says so (`problems`).
+Pages without a form (the lists behind a figure, the downloads) answer such a query with a
+400 page that lists the same messages (`oversight.views.common.bad_query`).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Field
-from org.models import AdministrativeLevel
+from org.models import AdministrativeLevel, Agency
 from service_index.periods import Period
 
 KINDS = (
@@ -30,13 +33,16 @@ MONTHS = [(m, str(m)) for m in range(1, 13)]
 QUARTERS = [(q, str(q)) for q in range(1, 5)]
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 LONGEST_CUSTOM_DAYS = 3 * 366  # bounded reads: a custom period spans at most about 3 years
+# The years a period may fall in: the year field's bounds, and the custom days' (a day near
+# year 1 or 9999 has no local midnight in UTC, or no day after it: the reads would crash).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class PeriodForm(forms.Form):
     """The period of the figures; only the fields of the chosen kind are used."""
 
     kind = forms.ChoiceField(label=_("Kỳ"), choices=KINDS)
-    year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
+    year = forms.IntegerField(label=_("Năm"), min_value=FIRST_YEAR, max_value=LAST_YEAR)
     month = forms.TypedChoiceField(label=_("Tháng"), choices=MONTHS, coerce=int, required=False)
     quarter = forms.TypedChoiceField(label=_("Quý"), choices=QUARTERS, coerce=int, required=False)
     first = forms.DateField(
@@ -53,11 +59,22 @@ class PeriodForm(forms.Form):
     )
 
     def clean(self) -> dict:
+        """The chosen kind's own fields are required: a month without its month is not
+        January (the form's selects always send one; a hand-made address may not)."""
         data = super().clean()
-        if data.get("kind") == "custom":
+        kind = data.get("kind")
+        for name, message in (("month", _("Chọn tháng.")), ("quarter", _("Chọn quý."))):
+            if kind == name and name not in self.errors and data.get(name) in (None, ""):
+                self.add_error(name, message)
+        if kind == "custom":
             first, last = data.get("first"), data.get("last")
             if not first or not last:
                 raise forms.ValidationError(_("Chọn cả ngày bắt đầu và ngày kết thúc."))
+            if first.year < FIRST_YEAR or last.year > LAST_YEAR:
+                raise forms.ValidationError(
+                    _("Chọn ngày trong các năm từ %(first)d đến %(last)d.")
+                    % {"first": FIRST_YEAR, "last": LAST_YEAR}
+                )
             if last < first:
                 raise forms.ValidationError(_("Ngày kết thúc phải từ ngày bắt đầu trở đi."))
             if (last - first).days > LONGEST_CUSTOM_DAYS:
@@ -68,12 +85,21 @@ class PeriodForm(forms.Form):
         data = self.cleaned_data
         kind, year = data["kind"], data["year"]
         if kind == "month":
-            return Period.month(year, data.get("month") or 1)
+            return Period.month(year, data["month"])
         if kind == "quarter":
-            return Period.quarter(year, data.get("quarter") or 1)
+            return Period.quarter(year, data["quarter"])
         if kind == "year":
             return Period.year(year)
         return Period.custom(data["first"], data["last"])
+
+    def problems(self) -> list[str]:
+        """The errors of a bound form as sentences ("Năm: ..."), for a page that has no form
+        to show them next to."""
+        found = []
+        for name, errors in self.errors.items():
+            label = self.fields[name].label if name in self.fields else None
+            found += [f"{label}: {e}" if label else str(e) for e in errors]
+        return found
 
 
 def default_period(kind: str, today: dt.date | None = None) -> Period:
@@ -94,13 +120,19 @@ def initial_of(period: Period) -> dict:
     }
 
 
+def chooses_period(query) -> bool:
+    """Whether the query string chooses a period (any of the form's fields: a lone `year` is
+    checked, and its error shown, rather than ignored)."""
+    return any(name in query for name in PeriodForm.base_fields)
+
+
 def choose_period(query, default_kind: str = "month") -> tuple[Period, PeriodForm]:
     """The period asked for in `query` (a QueryDict), or the default one; and the form to show.
 
     The default period's form is built only when it is used (a `SimpleLazyObject`): pages
     that serve its markup from their cache never need it, and building a form copies all its
     fields."""
-    if "kind" in query:
+    if chooses_period(query):
         form = PeriodForm(query)
         if form.is_valid():
             return form.period(), form
@@ -114,7 +146,7 @@ def form_state(query, initial: dict) -> list:
     building the form: the submitted values when the query chooses a period (a bound form:
     they give its errors too), else the initial values (the default period, which follows the
     day). A cache key made of it can never serve another form's markup."""
-    if "kind" in query:
+    if chooses_period(query):
         get = query.getlist if hasattr(query, "getlist") else query.get
         return ["bound", {name: get(name) for name in PeriodForm.base_fields}]
     return ["initial", {name: str(value) for name, value in initial.items()}]
@@ -166,15 +198,46 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
-def choose_filters(query) -> Filters:
-    """Filters from the query string; unknown values are ignored (the page shows all)."""
+def _exists(model, value: int | str | None, **lookup: object) -> bool:
+    """Whether a row matches; never for a missing id, nor for text with a NUL character
+    (PostgreSQL refuses such a parameter outright: no row can hold it)."""
+    if value is None or (isinstance(value, str) and "\x00" in value):
+        return False
+    return model.objects.filter(**lookup).exists()
+
+
+def choose_filters(query) -> tuple[Filters, list[str]]:
+    """Filters from the query string, and a message for each value that names nothing: that
+    filter is off (the page shows all) and the page says so, instead of showing all in
+    silence or figures of nothing. An empty value is "all", as the form's first option."""
+    problems: list[str] = []
+    agency_id = _int_or_none(query.get("agency"))
+    if query.get("agency") and not _exists(Agency, agency_id, pk=agency_id):
+        agency_id = None
+        problems.append(_("Không tìm thấy cơ quan đã chọn: số liệu là của tất cả các cơ quan."))
     field_id = _int_or_none(query.get("field"))
-    if field_id is not None and not Field.objects.filter(pk=field_id).exists():
+    if query.get("field") and not _exists(Field, field_id, pk=field_id):
         field_id = None
+        problems.append(_("Không tìm thấy lĩnh vực đã chọn: số liệu là của tất cả các lĩnh vực."))
     level = query.get("level") or None
-    if level and not AdministrativeLevel.objects.filter(process_group=level).exists():
+    if level and not _exists(AdministrativeLevel, level, process_group=level):
         level = None
-    return Filters(_int_or_none(query.get("agency")), field_id, level)
+        problems.append(_("Không tìm thấy cấp hành chính đã chọn: số liệu là của tất cả các cấp."))
+    return Filters(agency_id, field_id, level), [str(p) for p in problems]
+
+
+def with_problems(form, period: Period, problems: list[str]) -> PeriodForm:
+    """The period form with `problems` (what the query string named wrongly besides the
+    period) shown above its fields. The default period's form becomes a bound one with the
+    same values (an unbound form cannot carry errors)."""
+    if not problems:
+        return form
+    if not form.is_bound:  # the default period's (lazy) form: bind its values
+        form = PeriodForm({name: str(value) for name, value in initial_of(period).items()})
+    form.is_valid()  # add_error needs the cleaned data
+    for problem in problems:
+        form.add_error(None, problem)
+    return form
 
 
 def encode(*parts: dict[str, str]) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
@@ -24,7 +25,15 @@ from catalog.models import Field
 from org.models import Agency
 from oversight import charts, indexing
 from oversight.caching import cached, latest_change
-from oversight.choosing import Filters, choose_filters, choose_period, encode, period_query
+from oversight.choosing import (
+    Filters,
+    choose_filters,
+    choose_period,
+    chooses_period,
+    encode,
+    period_query,
+    with_problems,
+)
 from oversight.figures import Handling, handling_by, level_names, monthly, total
 from service_index.components import COMPONENTS, GROUPS
 from service_index.compute import Scope
@@ -38,9 +47,34 @@ def by_labels() -> dict[str, str]:
     return {"agency": _("Cơ quan"), "field": _("Lĩnh vực"), "level": _("Cấp hành chính")}
 
 
-def _by(query) -> str:
-    value = query.get("by", "agency")
-    return value if value in BY_CHOICES else "agency"
+def _by(query) -> tuple[str, list[str]]:
+    """How the figures are grouped, and a message if the query asked for no known grouping."""
+    value = query.get("by") or "agency"
+    if value in BY_CHOICES:
+        return value, []
+    return "agency", [_("Không có cách thống kê đã chọn: số liệu được thống kê theo cơ quan.")]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the query string asks for, checked: the period, its form (with every problem
+    shown above its fields), the filters, the grouping, and what was wrong with the query."""
+
+    period: Period
+    form: object  # the PeriodForm (`choosing.choose_period`, `choosing.with_problems`)
+    filters: Filters
+    by: str
+    problems: tuple[str, ...]
+
+
+def _choose(query) -> Choice:
+    period, form = choose_period(query, default_kind="year")
+    period_problems = form.problems() if chooses_period(query) else []
+    filters, problems = choose_filters(query)
+    by, by_problems = _by(query)
+    problems += by_problems
+    form = with_problems(form, period, problems)
+    return Choice(period, form, filters, by, tuple(period_problems + problems))
 
 
 def choices() -> dict:
@@ -98,14 +132,18 @@ def _charts(rows: list[Handling], months: list[Handling], by: str) -> dict:
 
 @require_safe
 def statistics(request: HttpRequest) -> HttpResponse:
-    period, form = choose_period(request.GET, default_kind="year")
-    filters, by = choose_filters(request.GET), _by(request.GET)
+    return _page(request, _choose(request.GET))
+
+
+def _page(request: HttpRequest, choice: Choice, status: int = 200) -> HttpResponse:
+    """The page of `choice`'s figures; its form shows what was wrong with the query."""
+    period, filters, by = choice.period, choice.filters, choice.by
     figures = _figures(period, filters, by)
     query = encode(period_query(period), filters.query(), {"by": by})
     context = {
         **figures,
         "period": period,
-        "form": form,
+        "form": choice.form,
         "filters": filters,
         "by": by,
         "by_label": by_labels()[by],
@@ -114,7 +152,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "query": query,
         "charts": _charts(figures["rows"], figures["months"], by),
     }
-    return render(request, "oversight/public_statistics.html", context)
+    return render(request, "oversight/public_statistics.html", context, status=status)
 
 
 def csv_rows(rows: list[Handling], whole: Handling, by: str) -> list[list]:
@@ -165,9 +203,13 @@ def _num(value: Decimal | None) -> str:
 
 @require_safe
 def statistics_csv(request: HttpRequest) -> HttpResponse:
-    """The table of the page as CSV: UTF-8 with BOM, comma-separated, dot decimals."""
-    period, _form = choose_period(request.GET, default_kind="year")
-    filters, by = choose_filters(request.GET), _by(request.GET)
+    """The table of the page as CSV: UTF-8 with BOM, comma-separated, dot decimals. A query
+    with a wrong period, filter or grouping gets the page instead (400), its form saying what
+    was wrong: a file of other figures than asked would pass for the ones asked."""
+    choice = _choose(request.GET)
+    if choice.problems:
+        return _page(request, choice, status=400)
+    period, filters, by = choice.period, choice.filters, choice.by
     figures = _figures(period, filters, by)
     out = io.StringIO()
     csv.writer(out).writerows(csv_rows(figures["rows"], figures["total"], by))

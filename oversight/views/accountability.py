@@ -12,7 +12,7 @@ from org.models import Official
 from oversight import accountability as acc
 from oversight.choosing import encode, period_query
 from oversight.scope import oversight_required
-from oversight.views.common import choices_for, choose, paginate
+from oversight.views.common import bad_query, choices_for, choose, paginate
 
 
 def _agencies(choice):
@@ -56,6 +56,8 @@ def late_steps(request: HttpRequest, official_id: int) -> HttpResponse:
     if official is None or not request.viewer.may_see(official.unit.agency_id):
         raise Http404("no such official")
     choice = choose(request)
+    if choice.period_problems:  # not the period the link promised: say so
+        return bad_query(request, choice.period_problems)
     judged = choice.period.judged_day(timezone.localdate())
     rows = acc.late_steps(choice.period, judged, official.pk) if judged else []
     context = {

@@ -6,16 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
+from oversight import frame
 from oversight.choosing import (
     Filters,
     choose_filters,
     choose_period,
+    chooses_period,
     encode,
     form_state,
     initial_of,
     period_query,
+    with_problems,
 )
 from oversight.figures import level_names
 from oversight.scope import Viewer
@@ -33,23 +37,47 @@ class Choice:
     filters: Filters
     agencies: frozenset[int] | None  # what the page may read (None: every agency)
     form_state: list  # what the form's markup depends on (`choosing.form_state`)
+    period_problems: tuple[str, ...] = ()  # why the asked period was not taken
+    filter_problems: tuple[str, ...] = ()  # which filters named nothing (turned off)
 
     @property
     def query(self) -> str:
         return encode(period_query(self.period), self.filters.query())
 
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return self.period_problems + self.filter_problems
+
 
 def choose(request: HttpRequest, default_kind: str = "month") -> Choice:
-    """Period and filters from the query string. An agency outside the viewer's scope gets a
-    404 (the same as an unknown one)."""
+    """Period and filters from the query string. Any agency value that is not an agency of
+    the viewer's scope gets a 404 (the same for a malformed, unknown or foreign one); a field
+    or level that names nothing is turned off, and the form says so."""
     viewer: Viewer = request.viewer
+    if request.GET.get("agency"):
+        viewer.agency_or_404(request.GET["agency"])
     period, form = choose_period(request.GET, default_kind)
-    filters = choose_filters(request.GET)
-    if filters.agency_id is not None:
-        viewer.agency_or_404(filters.agency_id)
+    period_problems = form.problems() if chooses_period(request.GET) else []
+    filters, filter_problems = choose_filters(request.GET)
+    state = form_state(request.GET, initial_of(period))
+    if filter_problems:  # the form's markup shows them: they are part of its state
+        form, state = with_problems(form, period, filter_problems), [*state, filter_problems]
     return Choice(
-        period, form, filters, viewer.agency_ids, form_state(request.GET, initial_of(period))
-    )
+        period, form, filters, viewer.agency_ids, state,
+        tuple(period_problems), tuple(filter_problems),
+    )  # fmt: skip
+
+
+def bad_query(request: HttpRequest, problems: tuple[str, ...] | list[str]) -> HttpResponse:
+    """A 400 page, in the oversight frame, that says what in the address was wrong: for the
+    pages with no form to show it next to (the lists behind a figure, the downloads), where
+    a default period or a dropped filter would list or count other dossiers than the link
+    promised."""
+    title = _("Địa chỉ trang có tham số không hợp lệ")
+    context = {"title": title, "problems": problems}
+    response = frame.response(request, title, "oversight/bad_query.html", context)
+    response.status_code = 400
+    return response
 
 
 def choices_for(viewer: Viewer) -> dict:

@@ -23,7 +23,7 @@ from oversight.caching import TTL_SECONDS, cached, key_for, latest_change
 from oversight.choosing import encode, period_query
 from oversight.figures import handling_by, total
 from oversight.scope import oversight_required
-from oversight.views.common import cached_choices, choose, paginate
+from oversight.views.common import bad_query, cached_choices, choose, paginate
 
 DUE_SOON_SHOWN = 10
 PARTS = ("summary", "trend")  # the cached fragments: oversight/_dashboard_<part>.html
@@ -171,28 +171,36 @@ def _still_valid(entry: dict, now, horizon) -> bool:
     return entry["enters"] is None or entry["enters"] >= horizon
 
 
-def _holder(request) -> lists.Holder:
-    def number(name):
+def _holder(request) -> tuple[lists.Holder, list[str]]:
+    """Who holds the listed dossiers (unit, official: ids, 0 for nobody), and a message if
+    either is not an id: not a number, or out of the ids' range (negative, or too big for the
+    database, which would refuse the query)."""
+    values, problems = {}, []
+    for name in ("unit", "official"):
         value = request.GET.get(name)
-        if value in (None, ""):
-            return None
         try:
-            return int(value)
+            values[name] = None if value in (None, "") else int(value)
+            if values[name] is not None and not 0 <= values[name] <= lists.LARGEST_ID:
+                raise ValueError(value)
         except ValueError:
-            raise Http404("bad holder") from None
-
-    return lists.Holder(unit_id=number("unit"), official_id=number("official"))
+            values[name] = None
+            problems.append(_("Đơn vị hoặc cán bộ đang giữ hồ sơ không hợp lệ."))
+    return lists.Holder(unit_id=values["unit"], official_id=values["official"]), problems[:1]
 
 
 @require_safe
 @oversight_required
 def dossier_list(request: HttpRequest) -> HttpResponse:
-    """The dossiers behind one number of a dashboard or report (paginated)."""
+    """The dossiers behind one number of a dashboard or report (paginated). A query with a
+    wrong period, filter or holder gets a 400 page saying so: listing the default period's
+    dossiers, or all fields', would list other dossiers than the number's."""
     choice = choose(request)
     kind = request.GET.get("what", "open")
     if kind not in lists.KINDS:
         raise Http404("unknown list")
-    holder = _holder(request)
+    holder, holder_problems = _holder(request)
+    if choice.problems or holder_problems:
+        return bad_query(request, [*choice.problems, *holder_problems])
     rows = lists.dossiers(kind, choice.period, choice.filters, choice.agencies, holder)
     page = paginate(request, rows)
     keep = encode(

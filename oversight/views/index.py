@@ -21,7 +21,7 @@ from oversight.choosing import encode, period_query
 from oversight.figures import level_names
 from oversight.indexing import IndexView, index_view, level_views, ranking
 from oversight.scope import Viewer, oversight_required
-from oversight.views.common import choose, paginate
+from oversight.views.common import bad_query, choose, paginate
 from service_index.compute import Scope
 from service_index.drilldown import (
     DENOMINATOR,
@@ -132,8 +132,11 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_safe
 @oversight_required
 def index_dossiers(request: HttpRequest) -> HttpResponse:
-    """The dossiers (or procedures) behind a figure's numerator or denominator."""
+    """The dossiers (or procedures) behind a figure's numerator or denominator; a wrong
+    period gets a 400 page saying so (the default period's list is not the figure's)."""
     choice = choose(request)
+    if choice.period_problems:
+        return bad_query(request, choice.period_problems)
     scope = scope_of(request.viewer, request.GET.get("scope"))
     code, part = request.GET.get("code", ""), request.GET.get("part", DENOMINATOR)
     if part not in (NUMERATOR, DENOMINATOR):

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from oversight import reports
 from oversight.choosing import Filters
 from oversight.scope import oversight_required
-from oversight.views.common import choices_for, choose
+from oversight.views.common import Choice, bad_query, choices_for, choose
 
 TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -19,9 +19,9 @@ TYPES = {
 }
 
 
-def _report(request: HttpRequest):
+def _report(request: HttpRequest, choice: Choice | None = None):
     viewer = request.viewer
-    choice = choose(request)
+    choice = choice or choose(request)
     agency_id = choice.filters.agency_id
     if agency_id is None and not viewer.sees_all:
         agency_id = next(iter(viewer.agency_ids))
@@ -57,7 +57,10 @@ def report_page(request: HttpRequest) -> HttpResponse:
 def report_file(request: HttpRequest, extension: str) -> HttpResponse:
     if extension not in TYPES:
         raise Http404("unknown format")
-    _choice, report = _report(request)
+    choice = choose(request)
+    if choice.period_problems:  # a file of the default period would pass for the one asked
+        return bad_query(request, choice.period_problems)
+    _choice, report = _report(request, choice)
     body = reports.to_xlsx(report) if extension == "xlsx" else reports.to_pdf(report)
     response = HttpResponse(body, content_type=TYPES[extension])
     response["Content-Disposition"] = (

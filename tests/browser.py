@@ -50,3 +50,21 @@ def serious_violations(page) -> list[str]:
             targets = [str(node.get("target")) for node in violation["nodes"][:3]]
             found.append(f"{violation['id']} ({violation['impact']}): {', '.join(targets)}")
     return found
+
+
+# Each chart's labels are drawn at 12 to 14 units of a 640-unit-wide drawing: shrunk below
+# 0.85 of its size (544 px) they read under 11 px. A chart narrower than that on the page, or
+# not inside a box that scrolls and takes the keyboard's focus, is listed.
+SHRUNK_CHARTS = """() => [...document.querySelectorAll('svg.chart')]
+  .filter(svg => {
+    const box = svg.parentElement;
+    const drawn = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    return drawn < 0.85 || !box.matches('.chart-box[tabindex="0"][role="region"]')
+      || getComputedStyle(box).overflowX !== 'auto';
+  })
+  .map(svg => svg.id)"""
+
+
+def shrunk_charts(page) -> list[str]:
+    """The ids of the charts of the open page whose labels come out too small to read."""
+    return page.evaluate(SHRUNK_CHARTS)

@@ -8,7 +8,13 @@ import pytest
 from dossiers.services import return_result
 from ratings.services import rating_link_token
 from tests import factories
-from tests.browser import ARTIFACTS, chromium, plain_static_files, serious_violations
+from tests.browser import (
+    ARTIFACTS,
+    chromium,
+    plain_static_files,
+    serious_violations,
+    shrunk_charts,
+)
 from tests.test_ratings import _with_result
 
 pytestmark = [pytest.mark.needs_chromium, pytest.mark.django_db(transaction=True)]
@@ -109,6 +115,7 @@ def _check_pages(base: str, pages, language: str, cookies=()) -> dict:
                 if width == 360:
                     overflow = page.evaluate("document.documentElement.scrollWidth")
                     assert overflow <= 360, f"{name} is wider than a phone ({overflow}px)"
+                    assert shrunk_charts(page) == [], f"{name}: a chart too small to read"
                 shot = out / f"{name}-{width_name}-{language}.png"
                 page.screenshot(path=str(shot), full_page=True)
     return problems

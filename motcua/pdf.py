@@ -45,11 +45,18 @@ def font_config():
 def render_at_priority(nice: int) -> int:
     """From now on, draw this process's PDFs in one thread of its own at nice `nice` (Linux
     gives each thread its own nice value); returns the value in force there, never below the
-    process's own (lowering a nice value needs privileges). Calling it again changes nothing."""
+    process's own (lowering a nice value needs privileges). Calling it again changes nothing.
+    Where threads have no nice value of their own (not Linux), PDFs stay in the caller's
+    thread and the process's value is returned."""
     global _renderer
     if _renderer is None:
-        _renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="motcua-pdf")
-        _renderer.submit(_lower_this_thread, nice).result()
+        renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="motcua-pdf")
+        try:
+            renderer.submit(_lower_this_thread, nice).result()
+        except OSError:
+            renderer.shutdown()
+            return os.nice(0)
+        _renderer = renderer
     return _renderer.submit(thread_nice).result()
 
 

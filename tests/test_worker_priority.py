@@ -102,6 +102,21 @@ def test_pdfs_are_drawn_in_a_thread_of_their_own_at_the_lower_priority():
     assert pdf.html_to_pdf("<p>inline</p>").startswith(b"%PDF-")  # in the caller again
 
 
+def test_without_per_thread_priorities_pdfs_stay_in_the_caller(monkeypatch):
+    """A system that refuses a thread's nice value (not Linux) keeps drawing PDFs inline at the
+    process's priority, and says so, rather than stopping the worker at start."""
+
+    def refuse(*args):
+        raise OSError(3, "No such process")
+
+    monkeypatch.setattr(os, "setpriority", refuse)
+    try:
+        assert pdf.render_at_priority(19) == os.nice(0)
+        assert pdf.html_to_pdf("<p>inline</p>").startswith(b"%PDF-")
+    finally:
+        pdf.render_inline()
+
+
 def test_a_pdf_failure_reaches_the_caller():
     """A document WeasyPrint cannot draw fails in the caller, as it does when drawn inline, so
     a delivery that cannot attach its receipt is retried, not marked sent."""

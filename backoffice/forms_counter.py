@@ -48,6 +48,7 @@ class ApplicantLookupForm(forms.Form):
     loai = forms.ChoiceField(
         label=_("Loại người nộp"), choices=Applicant.Kind.choices, initial=Applicant.Kind.PERSON,
         widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Hãy chọn cá nhân hoặc tổ chức, doanh nghiệp.")},
     )  # fmt: skip
     so = forms.CharField(
         label=_("Số định danh cá nhân hoặc mã số thuế"), max_length=20,

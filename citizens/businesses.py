@@ -34,10 +34,12 @@ INVITATION_DAYS = 7
 
 def membership_for(citizen: CitizenAccount, business_pk: int) -> BusinessMembership:
     """The citizen's membership of a business; the same 404 whether the business does not
-    exist or the citizen is not one of its people."""
+    exist or the citizen is not one of its people. `business__pk`, not `business_id`: Django
+    reads an id past 64 bits in the path as naming nothing through the primary key, while the
+    foreign key's column sent it on to SQLite, which refused it with an error (a 500)."""
     membership = (
         BusinessMembership.objects.select_related("business")
-        .filter(citizen=citizen, business_id=business_pk)
+        .filter(citizen=citizen, business__pk=business_pk)
         .first()
     )
     if membership is None:

@@ -22,6 +22,7 @@ from ninja.security import HttpBearer
 from intake import signing
 from intake.errors import IntakeError
 from intake.models import SeenSignature, UpstreamSystem
+from motcua import params
 
 
 class SignedSystemAuth(HttpBearer):
@@ -87,7 +88,7 @@ def check_signature(request: HttpRequest, system: UpstreamSystem, body: bytes) -
             "missing_signature",
             _("Thiếu thời điểm ký hoặc chữ ký (tiêu đề X-Motcua-Timestamp, X-Motcua-Signature)."),
         )
-    if not stamp.isdigit():
+    if params.number(stamp) is None:  # ASCII digits only: "²" passes isdigit(), not ascii
         raise IntakeError(
             401, "bad_timestamp", _("Thời điểm ký phải là số giây Unix (X-Motcua-Timestamp).")
         )

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "access.middleware.OTPMiddleware",  # django-otp's, its device read compiled once
     "django.contrib.messages.middleware.MessageMiddleware",
+    "motcua.middleware.NulInPathMiddleware",  # after the language and user: its 404 page uses them
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes requires: turns a lockout into its response.

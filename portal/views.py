@@ -22,7 +22,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def procedure_list(request: HttpRequest) -> HttpResponse:
-    filters = CatalogFilters.from_params(request.GET)
+    choices = filter_choices()
+    filters, notices = CatalogFilters.from_params(request.GET).known_to(choices)
     paginator = Paginator(search_procedures(filters), page_size())
     page = paginator.get_page(request.GET.get("page"))
     query_without_page = request.GET.copy()
@@ -30,7 +31,8 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filters": filters,
         "page": page,
-        "choices": filter_choices(),
+        "choices": choices,
+        "notices": notices,
         "query_string": query_without_page.urlencode(),
     }
     return render(request, "portal/procedure_list.html", context)

@@ -235,6 +235,16 @@ def test_missing_signature_headers_are_refused(province, upstream):
     assert_nothing_written()
 
 
+@pytest.mark.parametrize("stamp", ["²⁰²⁶", "１７００００００００", "1e9", "-5", "9" * 40])
+def test_a_timestamp_that_is_not_ascii_seconds_is_refused(province, upstream, stamp):
+    """Digits of other scripts pass `str.isdigit()`; they are refused like any other text,
+    not answered with a server error."""
+    body = json.dumps(payload(province)).encode()
+    headers = {**upstream.headers(body), "X-Motcua-Timestamp": stamp}
+    assert_refused(upstream.post(body, headers), 401, "bad_timestamp")
+    assert_nothing_written()
+
+
 # ---------------------------------------------------------------- content refused
 
 

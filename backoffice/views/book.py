@@ -26,6 +26,12 @@ from paperwork.forms import FormUnavailable
 
 log = logging.getLogger("motcua.access")
 BOOK_ROLES = {Role.COUNTER_OFFICER, Role.HEAD, Role.LEADER, Role.OVERSEER}
+# Days the book may start or end on: the first and last local midnights of the period must be
+# moments the databases store (a day of year 1 or 9999 overflowed and answered 500). The same
+# years, and the same message, as the statistics pages' custom period.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+DAYS_OUTSIDE = _("Chọn ngày trong các năm từ %(first)d đến %(last)d.")
+OTHER_UNIT = _("Hãy chọn một đơn vị của cơ quan bạn trong danh sách.")
 
 
 class BookForm(forms.Form):
@@ -34,10 +40,12 @@ class BookForm(forms.Form):
     unit = forms.ModelChoiceField(
         label=_("Đơn vị"), queryset=OrgUnit.objects.none(), required=False,
         empty_label=_("Tất cả đơn vị"),
+        error_messages={"invalid_choice": OTHER_UNIT},
     )  # fmt: skip
     format = forms.ChoiceField(
-        label=_("Định dạng"), choices=[("xlsx", "Excel"), ("pdf", "PDF")], initial="xlsx"
-    )
+        label=_("Định dạng"), choices=[("xlsx", "Excel"), ("pdf", "PDF")], initial="xlsx",
+        error_messages={"invalid_choice": _("Hãy chọn định dạng Excel hoặc PDF.")},
+    )  # fmt: skip
 
     def __init__(self, *args, agency: Agency, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -45,6 +53,10 @@ class BookForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        for name in ("start", "end"):
+            day = data.get(name)
+            if day and not FIRST_YEAR <= day.year <= LAST_YEAR:
+                self.add_error(name, DAYS_OUTSIDE % {"first": FIRST_YEAR, "last": LAST_YEAR})
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", _("Ngày kết thúc phải sau ngày bắt đầu."))
         return data

@@ -44,6 +44,7 @@ from dossiers.services import (
 )
 from dossiers.services.core import work_calendar
 from dossiers.services.reception import processing_agency_for
+from motcua.params import number
 from org.models import Agency, Role
 from workdays import clock
 
@@ -90,11 +91,23 @@ def _due_if_received_now(procedure: Procedure, processing: Agency) -> DueEstimat
     )
 
 
-def _chosen_procedure(value: str | None) -> Procedure | None:
-    if not (value or "").isdigit():
-        return None
+def _chosen_procedure(request: HttpRequest) -> Procedure | None:
+    """The procedure in force that `?thu_tuc=` names; for a value that names none (a link to a
+    version since replaced, a mistyped address), none with a message, so the officer does not
+    take the search page for the reception of what the link promised."""
+    value = request.GET.get("thu_tuc", "")
+    pk = number(value)
     current = Procedure.objects.current().select_related("field")
-    return current.prefetch_related("documents", "agencies").filter(pk=int(value)).first()
+    procedure = (
+        current.prefetch_related("documents", "agencies").filter(pk=pk).first()
+        if pk is not None
+        else None
+    )
+    if procedure is None and value:
+        messages.warning(
+            request, _("Không tìm thấy thủ tục đã chọn hoặc thủ tục đã hết hiệu lực: hãy tìm lại.")
+        )
+    return procedure
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -205,7 +218,7 @@ def reception(request: HttpRequest) -> HttpResponse:
     """/can-bo/tiep-nhan/: walk-in reception (procedure and applicant chosen by GET)."""
     if (refusal := _not_at_counter(request)) is not None:
         return refusal
-    procedure = _chosen_procedure(request.GET.get("thu_tuc"))
+    procedure = _chosen_procedure(request)
     lookup = ApplicantLookupForm(request.GET if "so" in request.GET else None)
     known = lookup.find()
     kept = [(k, request.GET[k]) for k in ("loai", "so") if request.GET.get(k)]

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from functools import cached_property, reduce
 from html import escape as html_escape
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
@@ -64,6 +65,7 @@ from dossiers.lifecycle import CLOCK_STOPPED, HELD, OPEN, Status
 from dossiers.models import Consultation, Dossier
 from motcua import compiled_sql
 from motcua.compiled_sql import moment
+from motcua.params import number
 from org.models import Official, Role
 
 PAGE_SIZES = (10, 50)
@@ -474,9 +476,22 @@ def _esc(value: object) -> str:
     return html_escape(str(value))
 
 
-def _per_page(request: HttpRequest) -> int:
-    value = request.GET.get("per", "")
-    return int(value) if value.isdigit() and int(value) in PAGE_SIZES else PAGE_SIZES[0]
+def _tab_and_size(request: HttpRequest, tabs: list[Tab]) -> tuple[Tab, int]:
+    """The tab and page size the address asks for; for a value that names none, the first tab
+    or the smallest size with a message saying so, so that a stale bookmark (a tab the official
+    no longer has) is not taken for an answer to what it asked. An empty value is the default."""
+    asked_tab, asked_per = request.GET.get("tab", ""), request.GET.get("per", "")
+    tab = next((t for t in tabs if t.key == asked_tab), tabs[0])
+    if asked_tab and tab.key != asked_tab:
+        note = _("Không có thẻ đã chọn trong danh sách của bạn: đang hiển thị thẻ “%(tab)s”.")
+        messages.warning(request, note % {"tab": tab.label})
+    per = number(asked_per)
+    if per not in PAGE_SIZES:
+        per = PAGE_SIZES[0]
+        if asked_per:
+            note = _("Số hồ sơ mỗi trang chỉ có thể là %(sizes)s: đang hiển thị %(per)d hồ sơ.")
+            messages.warning(request, note % {"sizes": ", ".join(map(str, PAGE_SIZES)), "per": per})
+    return tab, per
 
 
 def _refuse(request: HttpRequest) -> HttpResponse | None:
@@ -500,9 +515,8 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     viewer = Viewer(request.official, now, warning_horizon(now))
     tabs = visible_tabs(viewer)
-    tab = next((t for t in tabs if t.key == request.GET.get("tab")), tabs[0])
+    tab, per = _tab_and_size(request, tabs)
     counts = tab_counts(viewer, tabs)
-    per = _per_page(request)
     page = Paginator(range(counts[tab.key]), per).get_page(request.GET.get("page"))
     found = page_rows(viewer, tab, (page.number - 1) * per, per)
     html = RowHTML.for_page(tab, viewer)

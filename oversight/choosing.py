@@ -20,6 +20,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Field
+from motcua.params import FIRST_YEAR, LAST_YEAR, day_outside
 from org.models import AdministrativeLevel, Agency
 from service_index.periods import Period
 
@@ -33,9 +34,6 @@ MONTHS = [(m, str(m)) for m in range(1, 13)]
 QUARTERS = [(q, str(q)) for q in range(1, 5)]
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 LONGEST_CUSTOM_DAYS = 3 * 366  # bounded reads: a custom period spans at most about 3 years
-# The years a period may fall in: the year field's bounds, and the custom days' (a day near
-# year 1 or 9999 has no local midnight in UTC, or no day after it: the reads would crash).
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class PeriodForm(forms.Form):
@@ -70,11 +68,8 @@ class PeriodForm(forms.Form):
             first, last = data.get("first"), data.get("last")
             if not first or not last:
                 raise forms.ValidationError(_("Chọn cả ngày bắt đầu và ngày kết thúc."))
-            if first.year < FIRST_YEAR or last.year > LAST_YEAR:
-                raise forms.ValidationError(
-                    _("Chọn ngày trong các năm từ %(first)d đến %(last)d.")
-                    % {"first": FIRST_YEAR, "last": LAST_YEAR}
-                )
+            if outside := day_outside(first) or day_outside(last):
+                raise forms.ValidationError(outside)
             if last < first:
                 raise forms.ValidationError(_("Ngày kết thúc phải từ ngày bắt đầu trở đi."))
             if (last - first).days > LONGEST_CUSTOM_DAYS:

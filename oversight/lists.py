@@ -44,7 +44,6 @@ KINDS = {
     "withdrawn_stopped": _("Hồ sơ rút hoặc dừng xử lý trong kỳ"),
 }
 STOCKS = {"open", "overdue", "in_time", "due_soon"}
-LARGEST_ID = 2**63 - 1  # a 64-bit signed id: a bigger one cannot be a query's parameter
 
 
 @dataclass(frozen=True)

@@ -20,17 +20,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from access.decorators import official_required
+from motcua.params import day_outside
 from org.models import Agency, Official, OrgUnit, Role
 from paperwork.book import BookFilters, tracking_book_pdf, tracking_book_xlsx
 from paperwork.forms import FormUnavailable
 
 log = logging.getLogger("motcua.access")
 BOOK_ROLES = {Role.COUNTER_OFFICER, Role.HEAD, Role.LEADER, Role.OVERSEER}
-# Days the book may start or end on: the first and last local midnights of the period must be
-# moments the databases store (a day of year 1 or 9999 overflowed and answered 500). The same
-# years, and the same message, as the statistics pages' custom period.
-FIRST_YEAR, LAST_YEAR = 2000, 2100
-DAYS_OUTSIDE = _("Chọn ngày trong các năm từ %(first)d đến %(last)d.")
 OTHER_UNIT = _("Hãy chọn một đơn vị của cơ quan bạn trong danh sách.")
 
 
@@ -53,10 +49,9 @@ class BookForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        for name in ("start", "end"):
-            day = data.get(name)
-            if day and not FIRST_YEAR <= day.year <= LAST_YEAR:
-                self.add_error(name, DAYS_OUTSIDE % {"first": FIRST_YEAR, "last": LAST_YEAR})
+        for name in ("start", "end"):  # days the databases can turn into moments
+            if outside := day_outside(data.get(name)):
+                self.add_error(name, outside)
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", _("Ngày kết thúc phải sau ngày bắt đầu."))
         return data

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from motcua.params import number
 from oversight import backlog, charts, frame, lists
 from oversight.caching import TTL_SECONDS, cached, key_for, latest_change
 from oversight.choosing import encode, period_query
@@ -173,19 +174,14 @@ def _still_valid(entry: dict, now, horizon) -> bool:
 
 def _holder(request) -> tuple[lists.Holder, list[str]]:
     """Who holds the listed dossiers (unit, official: ids, 0 for nobody), and a message if
-    either is not an id: not a number, or out of the ids' range (negative, or too big for the
-    database, which would refuse the query)."""
+    either is not an id (`motcua.params.number`: not a number, or too big for the database)."""
     values, problems = {}, []
     for name in ("unit", "official"):
-        value = request.GET.get(name)
-        try:
-            values[name] = None if value in (None, "") else int(value)
-            if values[name] is not None and not 0 <= values[name] <= lists.LARGEST_ID:
-                raise ValueError(value)
-        except ValueError:
-            values[name] = None
-            problems.append(_("Đơn vị hoặc cán bộ đang giữ hồ sơ không hợp lệ."))
-    return lists.Holder(unit_id=values["unit"], official_id=values["official"]), problems[:1]
+        value = request.GET.get(name) or None
+        values[name] = number(value)
+        if value is not None and values[name] is None:
+            problems = [_("Đơn vị hoặc cán bộ đang giữ hồ sơ không hợp lệ.")]
+    return lists.Holder(unit_id=values["unit"], official_id=values["official"]), problems
 
 
 @require_safe

@@ -15,6 +15,7 @@ from catalog.selectors import (
     procedure_for_page,
     search_procedures,
 )
+from motcua.paging import choose_page
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -25,7 +26,8 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
     choices = filter_choices()
     filters, notices = CatalogFilters.from_params(request.GET).known_to(choices)
     paginator = Paginator(search_procedures(filters), page_size())
-    page = paginator.get_page(request.GET.get("page"))
+    page, page_notice = choose_page(paginator, request.GET.get("page"))
+    notices = [*notices, page_notice] if page_notice else notices
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     context = {

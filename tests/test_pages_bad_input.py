@@ -13,7 +13,7 @@ format; codes in paths) a wrong one gives either
   names nothing or nothing the viewer may see, whatever the value looks like),
 
 never a 5xx, and never another person's dossier or another agency's. Page numbers fall back
-to a page of the list, as on the statistics pages.
+to a page of the list and say which (tests/test_paging.py).
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ import importlib
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,6 +22,7 @@ from citizens.views.common import citizen_required
 from dossiers.lifecycle import Status
 from dossiers.models import Document, Dossier, Result, SupplementRequest
 from dossiers.services import DossierError
+from motcua.paging import page_with_message
 from ratings.forms import RatingForm
 from ratings.models import Rating
 from ratings.services import RATEABLE, rate_dossier
@@ -38,7 +38,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
         .select_related("procedure", "applicant")
         .order_by("-pk")
     )
-    page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("trang"))
+    page = page_with_message(request, dossiers, PAGE_SIZE, "trang")
     drafts = selectors.drafts_of(request.citizen).count()
     return render(request, "applications/dossier_list.html", {"page": page, "drafts": drafts})
 
@@ -262,5 +262,5 @@ def store(request: HttpRequest) -> HttpResponse:
 @citizen_required
 def access_log(request: HttpRequest) -> HttpResponse:
     rows = selectors.access_log_of(request.citizen)
-    page = Paginator(rows, 50).get_page(request.GET.get("trang"))
+    page = page_with_message(request, rows, 50, "trang")
     return render(request, "applications/access_log.html", {"page": page})

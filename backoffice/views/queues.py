@@ -33,7 +33,6 @@ from functools import cached_property, reduce
 from html import escape as html_escape
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -65,6 +64,7 @@ from dossiers.lifecycle import CLOCK_STOPPED, HELD, OPEN, Status
 from dossiers.models import Consultation, Dossier
 from motcua import compiled_sql
 from motcua.compiled_sql import moment
+from motcua.paging import page_with_message
 from motcua.params import number
 from org.models import Official, Role
 
@@ -517,7 +517,7 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     tabs = visible_tabs(viewer)
     tab, per = _tab_and_size(request, tabs)
     counts = tab_counts(viewer, tabs)
-    page = Paginator(range(counts[tab.key]), per).get_page(request.GET.get("page"))
+    page = page_with_message(request, range(counts[tab.key]), per)
     found = page_rows(viewer, tab, (page.number - 1) * per, per)
     html = RowHTML.for_page(tab, viewer)
     context = {

@@ -64,7 +64,7 @@ def late_steps(request: HttpRequest, official_id: int) -> HttpResponse:
         "choice": choice,
         "period": choice.period,
         "official": official,
-        "page": paginate(request, rows),
+        **paginate(request, rows),
         "keep": encode(period_query(choice.period)),
     }
     return render(request, "oversight/late_steps.html", context)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from motcua.paging import choose_page
 from oversight import frame
 from oversight.choosing import (
     Filters,
@@ -106,5 +107,9 @@ def cached_choices(viewer: Viewer, change) -> dict:
     return cached("choices", {"scope": scope}, make, change)
 
 
-def paginate(request: HttpRequest, rows, size: int = PAGE_SIZE) -> Page:
-    return Paginator(rows, size).get_page(request.GET.get("page"))
+def paginate(request: HttpRequest, rows, size: int = PAGE_SIZE) -> dict:
+    """The context of a list's page: the page asked for, or the nearest one and the notice
+    saying so (`oversight/layout.html` shows it; the cached frame of the dashboard and the
+    index never holds one, so it does not read the request's messages)."""
+    page, notice = choose_page(Paginator(rows, size), request.GET.get("page"))
+    return {"page": page, "page_notice": notice}

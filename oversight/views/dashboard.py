@@ -198,7 +198,6 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     if choice.problems or holder_problems:
         return bad_query(request, [*choice.problems, *holder_problems])
     rows = lists.dossiers(kind, choice.period, choice.filters, choice.agencies, holder)
-    page = paginate(request, rows)
     keep = encode(
         period_query(choice.period),
         choice.filters.query(),
@@ -214,7 +213,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
         "period": choice.period,
         "kind": kind,
         "title": lists.KINDS[kind],
-        "page": page,
+        **paginate(request, rows),
         "keep": keep,
         "now": timezone.now(),
         "stock": kind in lists.STOCKS,

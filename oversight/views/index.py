@@ -156,7 +156,6 @@ def index_dossiers(request: HttpRequest) -> HttpResponse:
             "current_step__unit",
             "current_step__assignee__user",
         ).order_by("received_at", "pk")
-    page = paginate(request, rows)
     from service_index.components import COMPONENT_BY_CODE
 
     component = COMPONENT_BY_CODE[code]
@@ -170,7 +169,7 @@ def index_dossiers(request: HttpRequest) -> HttpResponse:
         "component": component,
         "part": part,
         "numerator": part == NUMERATOR,
-        "page": page,
+        **paginate(request, rows),
         "keep": keep,
         "procedures": procedures,
         "back": encode(period_query(choice.period), {"scope": scope_param(scope)}),

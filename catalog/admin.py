@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms.models import BaseInlineFormSet
 
 from catalog.models import (
@@ -45,6 +46,9 @@ class ProcedureAdmin(admin.ModelAdmin):
     autocomplete_fields = ["field", "agencies"]
     filter_horizontal = ["levels"]
     inlines = [ChannelInline, DocumentInline, LegalBasisInline]
+    # A source typed without its scheme ("dichvucong.gov.vn/...") is read as https, as the
+    # national portal and the province's sites serve (Django's old default was http).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class StepFormSet(BaseInlineFormSet):

@@ -19,7 +19,7 @@ class PasswordForm(forms.Form):
 
 class CodeForm(forms.Form):
     code = forms.RegexField(
-        label=_("Mã xác thực 6 chữ số"), regex=r"^\s*\d{3}\s?\d{3}\s*$",
+        label=_("Mã xác thực 6 chữ số"), regex=r"^\s*[0-9]{3}\s?[0-9]{3}\s*$",
         error_messages={"invalid": _("Mã gồm 6 chữ số, lấy từ ứng dụng xác thực.")},
         widget=forms.TextInput(attrs={
             "autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True,

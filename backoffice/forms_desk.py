@@ -9,7 +9,10 @@ keyboard user picks from a short list.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +21,8 @@ from catalog.models import RequiredDocument
 from dossiers.models import Consultation, Document, SupplementRequest
 from dossiers.models.dossier import Delivery
 from dossiers.services import ComponentData
+from dossiers.services.processing import MAX_PAYMENT
+from motcua.params import day_outside, number
 from org.models import Agency, Official
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -123,15 +128,34 @@ class AnswerForm(forms.Form):
             self.fields["consultation"].empty_label = None
 
 
+class DocumentsField(forms.ModelMultipleChoiceField):
+    """Documents of the published list, by id. Why not the plain field: it looks each value up
+    in the database, and SQLite refuses to bind an integer past 64 bits (OverflowError, a 500).
+    A value that is not an id names no document: refused as an unknown one, before any read."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if number(str(pk)) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                    params={"pk": str(pk)[:20]},
+                )  # fmt: skip
+        return super()._check_values(value)
+
+
 class RequestSupplementForm(forms.Form):
     """Form 02 during processing: every missing item at once, from the published list; an item
     outside it needs its own reason (the service refuses it otherwise)."""
 
-    documents = forms.ModelMultipleChoiceField(
+    documents = DocumentsField(
         label=_("Giấy tờ cần bổ sung (theo thành phần hồ sơ đã công bố)"),
         queryset=RequiredDocument.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_pk_value": _("“%(pk)s” không phải là giấy tờ trong danh mục của thủ tục."),
+            "invalid_choice": _("“%(value)s” không phải là giấy tờ trong danh mục của thủ tục."),
+        },
     )
     other_name = forms.CharField(
         label=_("Giấy tờ khác (ngoài danh mục)"), required=False, max_length=500
@@ -206,7 +230,7 @@ def _document_kind(kind: str | None) -> str:
 
 
 class PaymentForm(forms.Form):
-    amount = forms.IntegerField(label=_("Số tiền (đồng)"), min_value=1)
+    amount = forms.IntegerField(label=_("Số tiền (đồng)"), min_value=1, max_value=MAX_PAYMENT)
     reason = _text(_("Căn cứ, nội dung nghĩa vụ tài chính"))
 
 
@@ -256,6 +280,12 @@ class ApologyForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
         help_text=_("Trong giờ làm việc của một ngày làm việc."),
     )
+
+    def clean_new_due_at(self) -> dt.datetime:
+        new_due_at = self.cleaned_data["new_due_at"]
+        if problem := day_outside(new_due_at.date()):
+            raise ValidationError(problem)
+        return new_due_at
 
 
 class ReturnForm(forms.Form):

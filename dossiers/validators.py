@@ -14,8 +14,10 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-_ID = re.compile(r"\d{12}")
-_TAX = re.compile(r"\d{10}(\d{3})?")
+# [0-9], not \d: \d also matches other scripts' digits ("０７９…"), which would pass the check and
+# be stored as typed, so that nobody could find the applicant by the number on the card.
+_ID = re.compile(r"[0-9]{12}")
+_TAX = re.compile(r"[0-9]{10}([0-9]{3})?")
 
 
 def normalise_tax_code(value: str) -> str:
@@ -62,7 +64,7 @@ def validate_phone(value: str) -> None:
     if digits.startswith("+84"):
         digits = "0" + digits[3:]
     # Mobiles have 10 digits; landlines 11 (area code 02x and an 8-digit number).
-    if not re.fullmatch(r"0\d{9}|02\d{9}", digits):
+    if not re.fullmatch(r"0[0-9]{9}|02[0-9]{9}", digits):
         raise ValidationError(
             _("Số điện thoại phải gồm 10 hoặc 11 chữ số, bắt đầu bằng 0 (hoặc +84)."),
             code="phone",

@@ -7,9 +7,21 @@ string that the upstream system signs and we verify, with no boundary or part or
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import AfterValidator
+
+
+def _without_nul(value: str) -> str:
+    """PostgreSQL refuses a NUL in text (a 500 when the row is written), and no document,
+    name or address holds one: refused as the payload's error, on every database alike."""
+    if "\x00" in value:
+        raise ValueError("không được chứa ký tự NUL (\\u0000)")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_without_nul)]
 
 
 class ApplicantIn(Schema):
@@ -18,19 +30,19 @@ class ApplicantIn(Schema):
     kind: Literal["person", "organisation"] = Field(
         description="person: cá nhân (personal_id bắt buộc); organisation: tổ chức (tax_code)."
     )
-    name: str = Field(max_length=255, description="Họ tên hoặc tên tổ chức.")
-    personal_id: str = Field("", max_length=12, description="Số định danh cá nhân (12 chữ số).")
+    name: Text = Field(max_length=255, description="Họ tên hoặc tên tổ chức.")
+    personal_id: Text = Field("", max_length=12, description="Số định danh cá nhân (12 chữ số).")
     birth_date: dt.date | None = Field(None, description="Ngày sinh (YYYY-MM-DD).")
-    tax_code: str = Field("", max_length=14, description="Mã số thuế của tổ chức.")
-    representative: str = Field("", max_length=255, description="Người đại diện của tổ chức.")
-    address: str = Field("", max_length=500)
-    phone: str = Field("", max_length=20)
-    email: str = Field("", max_length=254)
+    tax_code: Text = Field("", max_length=14, description="Mã số thuế của tổ chức.")
+    representative: Text = Field("", max_length=255, description="Người đại diện của tổ chức.")
+    address: Text = Field("", max_length=500)
+    phone: Text = Field("", max_length=20)
+    email: Text = Field("", max_length=254)
 
 
 class FileIn(Schema):
-    name: str = Field(min_length=1, max_length=255, description="Tên tệp gốc, ví dụ don.pdf.")
-    content_base64: str = Field(
+    name: Text = Field(min_length=1, max_length=255, description="Tên tệp gốc, ví dụ don.pdf.")
+    content_base64: Text = Field(
         min_length=1,
         description="Nội dung tệp mã hóa base64 chuẩn (RFC 4648, có đệm '='). "
         "Chỉ nhận PDF, JPEG, PNG (kiểm tra theo nội dung), tối đa MOTCUA_MAX_UPLOAD_BYTES.",
@@ -53,15 +65,15 @@ class ComponentIn(Schema):
 class PushIn(Schema):
     """A dossier pushed by an upstream system."""
 
-    reference: str = Field(
+    reference: Text = Field(
         min_length=1,
         max_length=100,
         description="Mã hồ sơ của hệ thống gửi. Gửi lại cùng mã trả về cùng một hồ sơ.",
     )
-    procedure_code: str = Field(
+    procedure_code: Text = Field(
         min_length=1, max_length=40, description="Mã thủ tục hành chính quốc gia, ví dụ 1.000001."
     )
-    receiving_agency: str | None = Field(
+    receiving_agency: Text | None = Field(
         None,
         max_length=30,
         description="Mã định danh điện tử của cơ quan tiếp nhận. Có thể bỏ trống nếu hệ thống "
@@ -71,7 +83,7 @@ class PushIn(Schema):
     delivery: Literal["online", "counter", "post"] = Field(
         "online", description="Hình thức nhận kết quả: trực tuyến, tại bộ phận một cửa, bưu chính."
     )
-    delivery_address: str = Field(
+    delivery_address: Text = Field(
         "", max_length=500, description="Bắt buộc khi nhận qua bưu chính."
     )
     components: list[ComponentIn] = Field(min_length=1, max_length=100)

@@ -31,7 +31,7 @@ from django.conf import settings
 from motcua.text import unaccent
 
 _SEPARATORS = re.compile(r"[\s.\-()]")
-_MOBILE = re.compile(r"0[35789]\d{8}")
+_MOBILE = re.compile(r"0[35789][0-9]{8}")
 _SPACES = re.compile(r"\s+")
 RETRYABLE_CLIENT_ERRORS = frozenset({408, 429})
 

@@ -8,7 +8,7 @@ import pytest
 
 from dossiers.integrity import verify_all
 from dossiers.lifecycle import Status
-from dossiers.models import Event, StepRun
+from dossiers.models import Event, Result, StepRun
 from dossiers.services import (
     RuleViolation,
     assign_step,
@@ -122,3 +122,31 @@ def test_full_walk_late_needs_apology_before_return(province, received):
     assert runs[3].timeliness == StepRun._meta.get_field("timeliness").choices[2][0]  # late
     assert Event.objects.filter(dossier=received).count() == received.last_event_seq
     assert verify_all()[1] == []
+
+
+@pytest.mark.parametrize(
+    ("issued_on", "accepted"),
+    [
+        (dt.date(2026, 11, 1), False),  # the day before reception
+        (dt.date(2026, 11, 2), True),  # the day of reception
+        (dt.date(2026, 11, 10), True),  # the day of signing
+        (dt.date(2026, 11, 11), False),  # tomorrow
+        (dt.date(1, 1, 1), False),
+    ],
+)
+def test_a_result_is_signed_between_reception_and_today(province, received, issued_on, accepted):
+    at = local(2026, 11, 10, 10, 0)
+    _walk_to_specialist(province, received, local(2026, 11, 2, 10, 0))
+    hand_over_step(actor=actor(province.specialist), dossier=received, to=province.head, at=at)
+    hand_over_step(actor=actor(province.head), dossier=received, to=province.leader, at=at)
+    sign = lambda: record_result(  # noqa: E731
+        actor=actor(province.leader), dossier=received, number="3/GP", issued_on=issued_on, at=at
+    )
+    if accepted:
+        assert sign().issued_on == issued_on
+    else:
+        with pytest.raises(RuleViolation, match="từ ngày tiếp nhận hồ sơ đến hôm nay"):
+            sign()
+        received.refresh_from_db()
+        assert received.status != Status.RESULT_READY
+        assert not Result.objects.filter(dossier=received).exists()

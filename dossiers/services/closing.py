@@ -98,6 +98,7 @@ def record_result(
     at = now_or(at)
     dossier = lock(dossier)
     signer, behalf = _signer(actor, dossier, at)
+    _check_issued_on(dossier, issued_on, at)
     before = dossier.status
     dossier.status = next_status(dossier, Move.RECORD_RESULT)
     files = files or []
@@ -109,6 +110,17 @@ def record_result(
         issued_on=issued_on or timezone.localdate(at), note=note,
         data={"number": number, "late": at > dossier.due_at, "files": len(files)},
     )  # fmt: skip
+
+
+def _check_issued_on(dossier: Dossier, issued_on: dt.date | None, at: dt.datetime) -> None:
+    """A result is signed while the dossier is being handled: not before the day it was
+    received (or submitted), and not after today. A date outside is a typing slip that would
+    be printed on the result and counted in the statistics."""
+    if issued_on is None:
+        return
+    start = dossier.received_at or dossier.submitted_at or at
+    if not timezone.localdate(start) <= issued_on <= timezone.localdate(at):
+        raise RuleViolation(_("Ngày ký kết quả phải từ ngày tiếp nhận hồ sơ đến hôm nay."))
 
 
 @transaction.atomic

@@ -322,6 +322,12 @@ def provide_supplement(
     return dossier
 
 
+# The largest financial obligation the back office records: 999,999,999,999,999 đồng. No fee,
+# tax or land levy of a single dossier comes near it; a larger number is a typing slip (or a
+# forged form) that the applicant would be told to pay.
+MAX_PAYMENT = 10**15 - 1
+
+
 @transaction.atomic
 def pause_for_payment(
     *, actor: Actor, dossier: Dossier, amount: int, reason: str, at: dt.datetime | None = None
@@ -332,6 +338,8 @@ def pause_for_payment(
     _require_assignee(actor, steps.require_current(dossier))
     if amount <= 0 or not reason.strip():
         raise RuleViolation(_("Phải nêu số tiền và căn cứ của nghĩa vụ tài chính."))
+    if amount > MAX_PAYMENT:
+        raise RuleViolation(_("Số tiền quá lớn: hãy kiểm tra lại số đã nhập."))
     before = _require_status(dossier, Move.PAUSE_FOR_PAYMENT)
     pause = Pause.objects.create(
         dossier=dossier, kind=Pause.Kind.PAYMENT, reason=reason, started_at=at

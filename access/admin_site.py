@@ -20,7 +20,9 @@ class AdminSite(OTPAdminSite):
     type; an integer past 64 bits (`?field=999…9` on a foreign key) passes Django's checks,
     and SQLite then refuses to bind it with OverflowError, a 500. Django answers a filter it
     cannot read by sending the list back without it (`?e=1`); the guard does the same and
-    says why. PostgreSQL compares such a number without error (no row matches)."""
+    says why. PostgreSQL compares such a number without error (no row matches), but refuses a
+    NUL character in a text filter or search (a DataError, a 500, and on SQLite nothing is
+    found): the guard drops a query string holding one before the view reads it."""
 
     site_title = gettext_lazy("Quản trị motcua")
     site_header = gettext_lazy("motcua · Quản trị hệ thống")
@@ -34,12 +36,24 @@ class AdminSite(OTPAdminSite):
 
         @wraps(view)
         def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if _holds_nul(request.GET):
+                return _without_filters(request, _("Bộ lọc hoặc từ khóa có ký tự NUL: đã bỏ."))
             try:
                 return inner(request, *args, **kwargs)
             except OverflowError:
                 if ERROR_FLAG in request.GET:
                     raise
-                messages.warning(request, _("Bộ lọc hoặc từ khóa có số quá lớn: đã bỏ bộ lọc."))
-                return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+                return _without_filters(
+                    request, _("Bộ lọc hoặc từ khóa có số quá lớn: đã bỏ bộ lọc.")
+                )
 
         return guarded
+
+
+def _holds_nul(query) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in query.lists())
+
+
+def _without_filters(request: HttpRequest, why: str) -> HttpResponse:
+    messages.warning(request, why)
+    return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")

@@ -119,8 +119,10 @@ MUST_REFUSE = {
     "opt_id": set(VALUES) - {"theirs", "empty"},
     "number": set(VALUES) - {"wide_digits"},  # "１２" is twelve
     "date": set(VALUES) - {"empty"},  # optional; years 1 and 9999 are no real days here
-    "choice": set(VALUES),
-    "opt_choice": set(VALUES) - {"empty"},
+    # A choice by id: "１２" is read as 12 (Python's int), so it is the offered row when that
+    # row's id is 12 (it happens on PostgreSQL, whose ids run on across tests); else refused.
+    "choice": set(VALUES) - {"wide_digits"},
+    "opt_choice": set(VALUES) - {"empty", "wide_digits"},
 }
 ERROR_MARKS = ('class="error', 'role="alert"', "bo-error")
 # Django's own messages that its Vietnamese catalogue lacks, as a Vietnamese page must not show.

@@ -1,6 +1,6 @@
 """The administration site (/quan-tri/): django-otp's site (the second factor), signing in
-through the officials' pages, and a list filter that SQLite cannot read answered as Django
-answers any other bad filter."""
+through the officials' pages, and a list filter or search that the database cannot read
+answered as Django answers any other bad filter."""
 
 from __future__ import annotations
 
@@ -17,12 +17,13 @@ from django_otp.admin import OTPAdminSite
 
 class AdminSite(OTPAdminSite):
     """Why the guard: a list's filter or search value is put into its query as the field's
-    type; an integer past 64 bits (`?field=999…9` on a foreign key) passes Django's checks,
-    and SQLite then refuses to bind it with OverflowError, a 500. Django answers a filter it
-    cannot read by sending the list back without it (`?e=1`); the guard does the same and
-    says why. PostgreSQL compares such a number without error (no row matches), but refuses a
-    NUL character in a text filter or search (a DataError, a 500, and on SQLite nothing is
-    found): the guard drops a query string holding one before the view reads it."""
+    type. An integer past 64 bits (`?field=999…9` on a foreign key) passes Django's checks,
+    and SQLite then refuses to bind it with OverflowError, a 500; PostgreSQL compares it
+    without error (no row matches), but refuses a NUL character in a text filter or search
+    (a DataError, a 500; on SQLite nothing is found). Django answers a filter it cannot read
+    by sending the list back without it (`?e=1`); the guard does the same, and says why. It
+    runs inside Django's own wrapper (after the permission check, with its CSRF and cache
+    headers) and for reads only: a form posted with such a value is left to Django."""
 
     site_title = gettext_lazy("Quản trị motcua")
     site_header = gettext_lazy("motcua · Quản trị hệ thống")
@@ -32,22 +33,24 @@ class AdminSite(OTPAdminSite):
         return redirect_to_login(request.get_full_path())
 
     def admin_view(self, view, cacheable: bool = False):
-        inner = super().admin_view(view, cacheable)
+        return super().admin_view(_guarded(view), cacheable)
 
-        @wraps(view)
-        def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if _holds_nul(request.GET):
-                return _without_filters(request, _("Bộ lọc hoặc từ khóa có ký tự NUL: đã bỏ."))
-            try:
-                return inner(request, *args, **kwargs)
-            except OverflowError:
-                if ERROR_FLAG in request.GET:
-                    raise
-                return _without_filters(
-                    request, _("Bộ lọc hoặc từ khóa có số quá lớn: đã bỏ bộ lọc.")
-                )
 
-        return guarded
+def _guarded(view):
+    @wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method != "GET":
+            return view(request, *args, **kwargs)
+        if _holds_nul(request.GET):
+            return _without_filters(request, _("Bộ lọc hoặc từ khóa có ký tự NUL: đã bỏ."))
+        try:
+            return view(request, *args, **kwargs)
+        except OverflowError:
+            if list(request.GET) == [ERROR_FLAG]:  # nothing left to drop
+                raise
+            return _without_filters(request, _("Bộ lọc hoặc từ khóa có số quá lớn: đã bỏ bộ lọc."))
+
+    return guarded
 
 
 def _holds_nul(query) -> bool:

@@ -9,8 +9,6 @@ keyboard user picks from a short list.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -21,8 +19,7 @@ from catalog.models import RequiredDocument
 from dossiers.models import Consultation, Document, SupplementRequest
 from dossiers.models.dossier import Delivery
 from dossiers.services import ComponentData
-from dossiers.services.processing import MAX_PAYMENT
-from motcua.params import day_outside, number
+from motcua.params import number
 from org.models import Agency, Official
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -230,7 +227,7 @@ def _document_kind(kind: str | None) -> str:
 
 
 class PaymentForm(forms.Form):
-    amount = forms.IntegerField(label=_("Số tiền (đồng)"), min_value=1, max_value=MAX_PAYMENT)
+    amount = forms.IntegerField(label=_("Số tiền (đồng)"), min_value=1)  # at most: the service
     reason = _text(_("Căn cứ, nội dung nghĩa vụ tài chính"))
 
 
@@ -280,12 +277,6 @@ class ApologyForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
         help_text=_("Trong giờ làm việc của một ngày làm việc."),
     )
-
-    def clean_new_due_at(self) -> dt.datetime:
-        new_due_at = self.cleaned_data["new_due_at"]
-        if problem := day_outside(new_due_at.date()):
-            raise ValidationError(problem)
-        return new_due_at
 
 
 class ReturnForm(forms.Form):

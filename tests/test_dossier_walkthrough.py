@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -14,6 +15,7 @@ from dossiers.services import (
     assign_step,
     hand_over_step,
     issue_apology,
+    pause_for_payment,
     provide_supplement,
     receive_dossier,
     record_result,
@@ -22,6 +24,7 @@ from dossiers.services import (
     start_step,
 )
 from dossiers.services.core import compute_due
+from dossiers.services.processing import MAX_PAYMENT
 from tests.personas import actor, applicant, components, local
 
 
@@ -145,8 +148,38 @@ def test_a_result_is_signed_between_reception_and_today(province, received, issu
     if accepted:
         assert sign().issued_on == issued_on
     else:
-        with pytest.raises(RuleViolation, match="từ ngày tiếp nhận hồ sơ đến hôm nay"):
+        message = "Ngày ký kết quả phải từ 02/11/2026 (ngày tiếp nhận hồ sơ) đến 10/11/2026."
+        with pytest.raises(RuleViolation, match=re.escape(message)):
             sign()
         received.refresh_from_db()
         assert received.status != Status.RESULT_READY
         assert not Result.objects.filter(dossier=received).exists()
+
+
+@pytest.mark.parametrize(
+    ("amount", "accepted"),
+    [(1, True), (MAX_PAYMENT, True), (MAX_PAYMENT + 1, False), (10**30, False)],
+)
+def test_a_financial_obligation_has_a_sane_amount(province, received, amount, accepted):
+    _walk_to_specialist(province, received, local(2026, 11, 2, 10, 0))
+    pause = lambda: pause_for_payment(  # noqa: E731
+        actor=actor(province.specialist), dossier=received, amount=amount, reason="Lệ phí",
+        at=local(2026, 11, 3, 9, 0),
+    )  # fmt: skip
+    if accepted:
+        assert pause().kind == "payment"
+    else:
+        with pytest.raises(RuleViolation, match="Số tiền quá lớn"):
+            pause()
+        assert not received.pauses.exists()
+
+
+@pytest.mark.parametrize("year", [2101, 9999])
+def test_an_apologys_new_date_is_within_the_supported_years(province, received, year):
+    at = local(2026, 11, 20, 9, 0)
+    _walk_to_specialist(province, received, local(2026, 11, 2, 10, 0))
+    with pytest.raises(RuleViolation, match="Chọn ngày trong các năm từ 2000 đến 2100"):
+        issue_apology(
+            actor=actor(province.leader), dossier=received, reason="Chờ ý kiến liên ngành",
+            new_due_at=local(year, 11, 23, 9, 0), at=at,
+        )  # fmt: skip

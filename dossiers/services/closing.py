@@ -30,6 +30,7 @@ from dossiers.services.core import (
     work_calendar,
 )
 from dossiers.services.reception import ComponentData, inspect_components, save_components
+from motcua.params import day_outside
 from notifications.services import notify_applicant
 from org.models import Role
 
@@ -98,9 +99,9 @@ def record_result(
     at = now_or(at)
     dossier = lock(dossier)
     signer, behalf = _signer(actor, dossier, at)
-    _check_issued_on(dossier, issued_on, at)
     before = dossier.status
     dossier.status = next_status(dossier, Move.RECORD_RESULT)
+    _check_issued_on(dossier, issued_on, at)
     files = files or []
     inspect_components(files)
     save_components(dossier, files, Document.Role.RESULT, signer, at)
@@ -118,9 +119,13 @@ def _check_issued_on(dossier: Dossier, issued_on: dt.date | None, at: dt.datetim
     be printed on the result and counted in the statistics."""
     if issued_on is None:
         return
-    start = dossier.received_at or dossier.submitted_at or at
-    if not timezone.localdate(start) <= issued_on <= timezone.localdate(at):
-        raise RuleViolation(_("Ngày ký kết quả phải từ ngày tiếp nhận hồ sơ đến hôm nay."))
+    first = timezone.localdate(dossier.received_at or dossier.submitted_at or at)
+    today = timezone.localdate(at)
+    if not first <= issued_on <= today:
+        raise RuleViolation(
+            _("Ngày ký kết quả phải từ %(first)s (ngày tiếp nhận hồ sơ) đến %(today)s.")
+            % {"first": first.strftime("%d/%m/%Y"), "today": today.strftime("%d/%m/%Y")}
+        )
 
 
 @transaction.atomic
@@ -203,6 +208,8 @@ def issue_apology(
         raise RuleViolation(_("Phải nêu lý do quá hạn."))
     if dossier.due_at is None or new_due_at <= max(dossier.due_at, at):
         raise RuleViolation(_("Ngày hẹn mới phải sau hạn hiện tại và sau thời điểm này."))
+    if problem := day_outside(timezone.localdate(new_due_at)):
+        raise RuleViolation(problem)
     if not is_working_moment(work_calendar(dossier.processing_agency), new_due_at):
         raise RuleViolation(_("Ngày hẹn mới phải rơi vào giờ làm việc của một ngày làm việc."))
     before = dossier.status

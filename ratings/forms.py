@@ -27,6 +27,13 @@ class RatingForm(forms.Form):
             )  # fmt: skip
         self.fields = {**fields, "comment": self.fields["comment"]}
 
+    def comment_widget(self) -> str:
+        """The comment box, tied to its error message when it has one (a screen reader reads
+        the message with the box, as it does for the scores' fieldsets)."""
+        field = self["comment"]
+        attrs = {"aria-describedby": "comment-error", "aria-invalid": "true"}
+        return field.as_widget(attrs=attrs if field.errors else None)
+
     def scores(self) -> dict[str, int]:
         return {
             code: self.cleaned_data[code]

@@ -76,6 +76,17 @@ def test_the_overall_score_is_required_and_what_was_ticked_is_kept(client, finis
     assert "Chờ lâu" in page
     assert re.search(r'name="attitude" value="2"[^>]*checked', page)
     assert not Rating.objects.exists()
+    assert 'aria-describedby="comment-error"' not in page  # the comment itself was fine
+
+
+def test_a_comment_too_long_says_so_next_to_its_box(client, finished):
+    url = f"/danh-gia/{rating_link_token(finished)}/"
+    response = client.post(url, _answers(4) | {"comment": "x" * 2001})
+    page = response.content.decode()
+    assert response.status_code == 400 and not Rating.objects.exists()
+    box = re.search(r"<textarea[^>]*>", page).group(0)
+    assert 'aria-describedby="comment-error"' in box and 'aria-invalid="true"' in box
+    assert re.search(r'id="comment-error">[^<]*2000', page)
 
 
 def test_a_dossier_without_its_result_cannot_be_rated(province):

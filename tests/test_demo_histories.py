@@ -250,6 +250,11 @@ def test_chains_verify_and_a_raw_edit_is_named(generated):
 
 
 def test_codes_are_consecutive_per_agency_and_day(generated):
+    assert_codes_consecutive()
+
+
+def assert_codes_consecutive() -> None:
+    """Each agency's codes of a day are numbered 1, 2, 3... and its counter holds the last."""
     numbers: dict[tuple[int, str], list[int]] = {}
     for agency_id, code in Dossier.objects.values_list("receiving_agency", "code"):
         match = re.fullmatch(r".+-(\d{6})-(\d{4})", code)

@@ -16,7 +16,9 @@ from demo.histories.bulk_rows import (
     _defaults,
     _Ids,
     _insert,
+    _insert_applicants_shared,
     _merge_applicant,
+    _SequenceIds,
     _Sim,
 )
 from demo.histories.caches import Catalog
@@ -30,7 +32,6 @@ from dossiers.models import (
     Consultation,
     Document,
     Dossier,
-    DossierCounter,
     Event,
     Pause,
     Result,
@@ -42,8 +43,25 @@ from dossiers.models.dossier import Channel
 from dossiers.models.work import Timeliness
 from dossiers.services import Actor, ApplicantData
 from dossiers.services.core import GENESIS_HASH, legal_unit, pause_unit, paused_amount
+from dossiers.services.reception import dossier_code, reserve_numbers
 from org.models import Agency, Official, Role
 from workdays import clock
+
+
+class PendingCode:
+    """A dossier's code before its number is reserved (`BulkEngine.flush`); str() once it is."""
+
+    __slots__ = ("agency", "day", "value")
+
+    def __init__(self, agency: Agency, day: dt.date) -> None:
+        self.agency, self.day, self.value = agency, day, ""
+
+    @property
+    def key(self) -> tuple[int, dt.date]:
+        return (self.agency.pk, self.day)
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class BulkEngine(_BulkMoves):
@@ -53,8 +71,13 @@ class BulkEngine(_BulkMoves):
     the same lifecycle check, the same fields, the same event action, note and data (including
     how each moment is written in the data: values the service reads back from the database
     are in UTC, values it has just computed are in the calendar's zone). It assumes nobody else
-    receives dossiers at the demo agencies while it runs (a demo loader): codes come from the
-    counters it read, and a clash would fail on the unique code rather than corrupt anything.
+    receives dossiers at the demo agencies while it runs (a demo loader).
+
+    Codes and the events' hash chain are settled when a chunk is written (`flush`): the
+    numbers of each (agency, day) are reserved then, with the services' atomic upsert, for all
+    the chunk's dossiers at once, in the order the services would have taken them; the events
+    that quote a code are hashed after. So several engines in several processes
+    (`shared=True`, PostgreSQL) can write at once without two dossiers sharing a code.
     When a service function changes what it writes, this mirror must follow: the row-by-row
     comparison in tests/test_demo_histories.py fails until it does.
     """
@@ -64,17 +87,17 @@ class BulkEngine(_BulkMoves):
         Consultation, Result, Event,
     )  # fmt: skip
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, *, shared: bool = False) -> None:
         self.catalog = catalog
-        self.ids = _Ids([Applicant, Dossier, StepRun, Consultation])
+        self.shared = shared  # other processes write at the same time (PostgreSQL)
+        with_ids = [Applicant, Dossier, StepRun, Consultation]
+        self.ids = _SequenceIds(with_ids) if shared else _Ids(with_ids)
         self.sims: dict[int, _Sim] = {}
         self.rows: dict[type[models.Model], list[models.Model]] = defaultdict(list)
-        self.counters: dict[tuple[int, dt.date], int] = {}
-        self.counters_touched: set[tuple[int, dt.date]] = set()
+        self.codes: list[PendingCode] = []
         self.applicants: dict[tuple[str, str], Applicant] = {}
         self.new_applicants: set[int] = set()
         self.changed_applicants: dict[int, Applicant] = {}
-        self.counters_loaded = False
         self.defaults: dict[type[models.Model], dict] = {}
         self.zone = timezone.get_current_timezone()
 
@@ -87,7 +110,7 @@ class BulkEngine(_BulkMoves):
         self.new_applicants.clear()
 
     def prepare(self, plans: list[Plan]) -> None:
-        """Read the counters and applicants the chunk will meet (one query per kind)."""
+        """Read the applicants the chunk will meet (one query)."""
         ids = {p.applicant.personal_id for p in plans if p.applicant.personal_id}
         taxes = {p.applicant.tax_code for p in plans if p.applicant.tax_code}
         found = Applicant.objects.filter(
@@ -95,13 +118,6 @@ class BulkEngine(_BulkMoves):
         )
         for applicant in found:
             self.applicants[_applicant_key(applicant)] = applicant
-        if not self.counters_loaded:
-            self.counters_loaded = True
-            first = min(p.entry for p in plans)
-            for agency_id, day, last in DossierCounter.objects.filter(
-                day__gte=timezone.localdate(first) - dt.timedelta(days=1)
-            ).values_list("agency_id", "day", "last"):
-                self.counters[(agency_id, day)] = last
 
     def _add(self, model: type[models.Model], cache: dict | None = None, /, **values):
         """A row to insert, built without Model.__init__ (it dominated the run time); `cache`
@@ -119,26 +135,49 @@ class BulkEngine(_BulkMoves):
         return obj
 
     def flush(self) -> None:
-        for dossier in self.rows.get(Dossier, []):
+        dossiers = self.rows.get(Dossier, [])
+        self._settle_codes()
+        for dossier in dossiers:
+            dossier.code = str(dossier.code)
             dossier.copy_current_step()  # as save_changed does after each move
+        self._hash_events()
+        if self.shared:
+            moved = _insert_applicants_shared(self.rows.pop(Applicant, []))
+            for dossier in dossiers:
+                dossier.applicant_id = moved.get(dossier.applicant_id, dossier.applicant_id)
         for model in self.INSERT_ORDER:
             _insert(model, self.rows.pop(model, []), with_pk=model in self.ids.models)
         if self.changed_applicants:
             fields = [f.name for f in Applicant._meta.concrete_fields if not f.primary_key]
-            Applicant.objects.bulk_update(list(self.changed_applicants.values()), fields)
+            changed = sorted(self.changed_applicants.values(), key=lambda a: a.pk)
+            Applicant.objects.bulk_update(changed, fields)
             self.changed_applicants.clear()
-        self._flush_counters()
         self.ids.sync_sequences()
 
-    def _flush_counters(self) -> None:
-        rows = [
-            DossierCounter(agency_id=agency_id, day=day, last=self.counters[(agency_id, day)])
-            for agency_id, day in sorted(self.counters_touched, key=lambda k: (k[1], k[0]))
-        ]
-        DossierCounter.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["agency", "day"], update_fields=["last"]
-        )
-        self.counters_touched.clear()
+    def _settle_codes(self) -> None:
+        """Reserve the chunk's code numbers (one upsert) and give them out in creation order."""
+        counts: dict[tuple[int, dt.date], int] = defaultdict(int)
+        for code in self.codes:
+            counts[code.key] += 1
+        number = reserve_numbers(counts)
+        for code in self.codes:
+            code.value = dossier_code(code.agency, code.day, number[code.key])
+            number[code.key] += 1
+        self.codes.clear()
+
+    def _hash_events(self) -> None:
+        """append_event's hash chain, link by link in the order the moves made them, once the
+        codes the events quote are known."""
+        last: dict[int, str] = {}
+        for event in self.rows.get(Event, []):
+            if any(isinstance(v, PendingCode) for v in event.data.values()):
+                event.data = {k: str(v) if isinstance(v, PendingCode) else v
+                              for k, v in event.data.items()}  # fmt: skip
+            dossier = self.sims[event.dossier_id].dossier
+            event.prev_hash = last.get(event.dossier_id) or dossier.last_event_hash or GENESIS_HASH
+            event.hash = last[event.dossier_id] = event.compute_hash()
+        for pk, value in last.items():
+            self.sims[pk].dossier.last_event_hash = value
 
     def do(self, move: str, **kwargs):
         return getattr(self, move)(**kwargs)
@@ -149,12 +188,11 @@ class BulkEngine(_BulkMoves):
 
     # -- shared helpers (mirrors of dossiers.services.core, reception and steps)
 
-    def _next_code(self, agency: Agency, day: dt.date) -> str:
-        key = (agency.pk, day)
-        number = self.counters.get(key, 0) + 1
-        self.counters[key] = number
-        self.counters_touched.add(key)
-        return f"{agency.exchange_code}-{day:%y%m%d}-{number:04d}"
+    def _next_code(self, agency: Agency, day: dt.date) -> PendingCode:
+        """reception.next_code, its number reserved when the chunk is written."""
+        code = PendingCode(agency, day)
+        self.codes.append(code)
+        return code
 
     def _applicant(self, data: ApplicantData | Applicant) -> Applicant:
         """find_or_create_applicant: by personal ID or tax code; the latest details win."""
@@ -233,17 +271,16 @@ class BulkEngine(_BulkMoves):
         self, sim: _Sim, move: Move, actor: Actor, at: dt.datetime, before: str,
         on_behalf_of: Official | None = None, note: str = "", data: dict | None = None,
     ) -> None:  # fmt: skip
-        """append_event: the next link of the dossier's hash chain."""
+        """append_event: the next link of the dossier's chain (hashed in `flush`)."""
         dossier = sim.dossier
         event = self._add(
             Event, dossier_id=dossier.pk, seq=dossier.last_event_seq + 1,
             action=f"dossier.{move.value}", actor_id=actor.official.pk if actor.official else None,
             actor_label=actor.label, on_behalf_of_id=on_behalf_of.pk if on_behalf_of else None,
             role=actor.role, at=at, status_before=before or "", status_after=dossier.status,
-            note=note, data=data or {}, prev_hash=dossier.last_event_hash or GENESIS_HASH,
+            note=note, data=data or {},
         )  # fmt: skip
-        event.hash = event.compute_hash()
-        dossier.last_event_seq, dossier.last_event_hash = event.seq, event.hash
+        dossier.last_event_seq = event.seq
 
     def _compute_due(self, sim: _Sim) -> dt.datetime:
         """core.compute_due: from the clock start (or the last apology), legal time, pauses."""

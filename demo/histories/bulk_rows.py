@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import deque
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, models
+from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import ProcessStep
 from dossiers.models import ApologyLetter, Applicant, Dossier, Pause, StepRun, SupplementRequest
+from dossiers.models.applicants import identified_by
 from dossiers.services.reception import NOT_UPDATED
 from workdays import clock
 
@@ -46,6 +49,37 @@ class _Ids:
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1))"
                 )
+
+
+class _SequenceIds:
+    """PostgreSQL, several generator processes at once: primary keys drawn from the tables'
+    own sequences in batches, as concurrent inserts would draw them. Each process's ids are
+    distinct; they are not consecutive across processes (and a batch's unused ids are gaps)."""
+
+    BATCH = 1000
+
+    def __init__(self, models_: list[type[models.Model]]) -> None:
+        self.models = models_
+        self.pools: dict[type[models.Model], deque[int]] = {m: deque() for m in models_}
+
+    def reset(self) -> None:
+        """Nothing to read again: the sequences are shared."""
+
+    def take(self, model: type[models.Model]) -> int:
+        pool = self.pools[model]
+        if not pool:
+            table = model._meta.db_table
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                    "FROM generate_series(1, %s)",
+                    [self.BATCH],
+                )
+                pool.extend(row[0] for row in cursor.fetchall())
+        return pool.popleft()
+
+    def sync_sequences(self) -> None:
+        """The ids came from the sequences: they are already past them."""
 
 
 def _highest_id(model: type[models.Model]) -> int:
@@ -103,10 +137,12 @@ def _sqlite_datetime(zone: dt.tzinfo):
     return convert
 
 
-def _insert(model: type[models.Model], objs: list[models.Model], *, with_pk: bool) -> None:
+def _insert(
+    model: type[models.Model], objs: list[models.Model], *, with_pk: bool, table: str = ""
+) -> None:
     """One statement stream per table: Django's bulk_create compiles every value through the
     field API, which cost more than making the histories. COPY on PostgreSQL, executemany on
-    SQLite."""
+    SQLite. `table`: another table of the same columns (a staging table)."""
     if not objs:
         return
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
@@ -121,7 +157,8 @@ def _insert(model: type[models.Model], objs: list[models.Model], *, with_pk: boo
                 values[i] = convert(values[i])
         rows.append(values)
     quote = connection.ops.quote_name
-    table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    table = quote(table or model._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
     if connection.vendor == "postgresql":
         _copy(table, columns, rows)
         return
@@ -164,3 +201,41 @@ def _merge_applicant(existing: Applicant, candidate: Applicant) -> bool:
             setattr(existing, name, value)
             changed = True
     return changed
+
+
+STAGED_APPLICANTS = "demo_new_applicant"
+
+
+def _insert_applicants_shared(rows: list[Applicant]) -> dict[int, int]:
+    """PostgreSQL, several generator processes: insert the chunk's new applicants, keeping the
+    ones another process inserted first (the same personal ID or tax code); returns
+    {id given here: id of the row kept} for those, so that their dossiers point at it.
+
+    The rows go through a staging table and one INSERT ... ON CONFLICT DO NOTHING in key
+    order: a process that meets a key another has just inserted waits for its commit, and one
+    order for every process means no two wait for each other."""
+    if not rows:
+        return {}
+    table = Applicant._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {STAGED_APPLICANTS} (LIKE {table}) "
+            "ON COMMIT DELETE ROWS"
+        )
+        _insert(Applicant, rows, with_pk=True, table=STAGED_APPLICANTS)
+        cursor.execute(
+            f"INSERT INTO {table} SELECT * FROM {STAGED_APPLICANTS} "
+            "ORDER BY personal_id, tax_code ON CONFLICT DO NOTHING RETURNING id"
+        )
+        inserted = {row[0] for row in cursor.fetchall()}
+    lost = [a for a in rows if a.pk not in inserted]
+    if not lost:
+        return {}
+    wanted = Q(pk__in=[])
+    for name in ("personal_id", "tax_code"):
+        values = {getattr(a, name) for a in lost if getattr(a, name)}
+        if values:
+            wanted |= identified_by(name, *values)
+    kept = Applicant.objects.filter(wanted)
+    by_key = {_applicant_key(a): a.pk for a in kept}
+    return {a.pk: by_key[_applicant_key(a)] for a in lost}

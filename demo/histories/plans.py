@@ -117,10 +117,9 @@ class Planner:
         self.weights = [2 if routes[0].is_commune else 1 for routes in self.by_procedure]
 
     def plan(self, index: int) -> Plan:
-        offset = self.span * Fraction(index + self.rng.random()) / self.count
+        """The plan of dossier `index`; the plans before it must have been made or skipped."""
+        offset, fate = self._deal(index)
         entry = self.minutes.add(self.start, math.floor(offset * 60))
-        recent = offset >= self.span - RECENT_HOURS
-        fate = (self.recent_deck if recent else self.deck).deal()
         rng = random.Random(f"{self.seed}:dossier:{index}")
         route = rng.choice(rng.choices(self.by_procedure, self.weights)[0])
         fate = self._feasible(fate, route)
@@ -137,6 +136,18 @@ class Planner:
         )  # fmt: skip
         plan.end_stage = _end_stage(rng, plan)
         return plan
+
+    def skip(self, index: int) -> None:
+        """Pass over plan `index` (another process makes it): only the draws from the shared
+        generator, so the next plan is the one a single process would make."""
+        self._deal(index)
+
+    def _deal(self, index: int) -> tuple[Fraction, str]:
+        """The plan's draws from the generator every plan shares: its place in the year and
+        its fate (from the deck of its part of the year)."""
+        offset = self.span * Fraction(index + self.rng.random()) / self.count
+        recent = offset >= self.span - RECENT_HOURS
+        return offset, (self.recent_deck if recent else self.deck).deal()
 
     def _feasible(self, fate: str, route: Route) -> str:
         """Fall back to a plain approval where the route cannot give this history."""

@@ -103,15 +103,45 @@ def find_or_create_applicant(
 
 def next_code(agency: Agency, day: dt.date) -> str:
     """`<exchange code>-<YYMMDD>-<NNNN>` from one atomic upsert (Circular 01/2018 Art. 19)."""
-    table = "dossiers_dossiercounter"
+    first = reserve_numbers({(agency.pk, day): 1})[(agency.pk, day)]
+    return dossier_code(agency, day, first)
+
+
+def dossier_code(agency: Agency, day: dt.date, number: int) -> str:
+    """The code of the `number`-th dossier an agency received on `day`."""
+    return f"{agency.exchange_code}-{day:%y%m%d}-{number:04d}"
+
+
+COUNTER_TABLE = "dossiers_dossiercounter"
+
+
+def reserve_numbers(counts: dict[tuple[int, dt.date], int]) -> dict[tuple[int, dt.date], int]:
+    """Reserve `n` consecutive code numbers for each (agency id, day); the first of each.
+
+    One atomic upsert, so concurrent writers (receptions, the demo generator's processes) get
+    distinct numbers; the rows are locked in (day, agency) order, one order for every writer,
+    so two transactions reserving overlapping keys wait for each other instead of deadlocking.
+    """
+    keys = sorted(counts, key=lambda k: (k[1], k[0]))
+    if not keys:
+        return {}
+    values = ", ".join(["(%s, %s, %s)"] * len(keys))
+    params = [v for key in keys for v in (key[0], key[1], counts[key])]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "
-            f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [agency.pk, day],
+            f"INSERT INTO {COUNTER_TABLE} (agency_id, day, last) VALUES {values} "
+            f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {COUNTER_TABLE}.last + "
+            f"excluded.last RETURNING agency_id, day, last",
+            params,
         )
-        number = cursor.fetchone()[0]
-    return f"{agency.exchange_code}-{day:%y%m%d}-{number:04d}"
+        rows = cursor.fetchall()
+    return {(agency, _as_date(day)): last - counts[(agency, _as_date(day))] + 1
+            for agency, day, last in rows}  # fmt: skip
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    """SQLite's RETURNING gives the day back as text."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def inspect_components(components: list[ComponentData]) -> None:

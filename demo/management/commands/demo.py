@@ -2,6 +2,7 @@
 `--dossiers N`, also add N demo dossiers with realistic histories (demo.histories)."""
 
 import datetime as dt
+import os
 
 from django.conf import settings
 from django.core.management import call_command
@@ -36,6 +37,11 @@ class Command(BaseCommand):
             help="bulk: fast bulk inserts (default); services: every move through the service "
             "functions (the reference path, much slower).",
         )  # fmt: skip
+        parser.add_argument(
+            "--processes", type=int, default=0, metavar="P",
+            help="Generator processes (bulk, PostgreSQL only; default: one per CPU). With more "
+            "than one, the histories are the same but row ids depend on timing.",
+        )  # fmt: skip
 
     def handle(self, *args, if_empty: bool = False, dossiers: int = 0, **options) -> None:
         if dossiers < 0:
@@ -49,7 +55,7 @@ class Command(BaseCommand):
         else:
             self._load()
         if dossiers:
-            self._dossiers(dossiers, options["seed"], options["via"], options["verbosity"])
+            self._dossiers(dossiers, options)
 
     def _load(self) -> None:
         calendar = self._calendar()
@@ -66,15 +72,22 @@ class Command(BaseCommand):
             f"soát; {links} liên kết cơ quan; {processes} quy trình nội bộ mẫu"
         )
 
-    def _dossiers(self, count: int, seed: int, via: str, verbosity: int) -> None:
+    def _dossiers(self, count: int, options: dict) -> None:
+        if options["processes"] < 0:
+            raise CommandError("--processes must be 1 or more (0: one per CPU)")
         try:
-            report = histories.generate(count, seed=seed, via=via, progress=verbosity >= 1)
+            report = histories.generate(
+                count, seed=options["seed"], via=options["via"],
+                progress=options["verbosity"] >= 1,
+                processes=options["processes"] or os.cpu_count() or 1,
+            )  # fmt: skip
         except LookupError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
             f"Hồ sơ mẫu: {report.dossiers} hồ sơ ({report.requested} yêu cầu, kể cả hồ sơ liên "
             f"thông), {report.events} sự kiện, {report.seconds:.1f} s, CPU "
-            f"{report.cpu_seconds:.1f} s ({report.rate:.0f} hồ sơ/s, {report.via})"
+            f"{report.cpu_seconds:.1f} s ({report.rate:.0f} hồ sơ/s, {report.via}, "
+            f"{report.processes} tiến trình)"
         )
         for label, n in histories.iter_statuses(report):
             self.stdout.write(f"    {label}: {n}")

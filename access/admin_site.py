@@ -23,7 +23,9 @@ class AdminSite(OTPAdminSite):
     (a DataError, a 500; on SQLite nothing is found). Django answers a filter it cannot read
     by sending the list back without it (`?e=1`); the guard does the same, and says why. It
     runs inside Django's own wrapper (after the permission check, with its CSRF and cache
-    headers) and for reads only: a form posted with such a value is left to Django."""
+    headers). A form or an action posted with such a number (a choice of rows by id, which no
+    page offers) fails inside the admin's transaction, so nothing is written: the guard sends
+    the page back and says so."""
 
     site_title = gettext_lazy("Quản trị motcua")
     site_header = gettext_lazy("motcua · Quản trị hệ thống")
@@ -40,7 +42,11 @@ def _guarded(view):
     @wraps(view)
     def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method != "GET":
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except OverflowError:
+                messages.error(request, _("Dữ liệu gửi lên có số quá lớn: chưa lưu gì."))
+                return HttpResponseRedirect(request.get_full_path())
         if _holds_nul(request.GET):
             return _without_filters(request, _("Bộ lọc hoặc từ khóa có ký tự NUL: đã bỏ."))
         try:

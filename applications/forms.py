@@ -16,7 +16,7 @@ from citizens.models import BusinessAccount
 from dossiers.files import inspect_upload
 from dossiers.models import Document
 from dossiers.models.dossier import Delivery
-from dossiers.validators import validate_phone
+from dossiers.validators import clean_phone_input
 from org.models import Agency
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
@@ -64,10 +64,7 @@ class ApplicantForm(forms.Form):
         ]
 
     def clean_phone(self) -> str:
-        phone = self.cleaned_data["phone"].strip()
-        if phone:
-            validate_phone(phone)
-        return phone
+        return clean_phone_input(self.cleaned_data["phone"])
 
     def business(self) -> BusinessAccount | None:
         return self.businesses.get(self.cleaned_data["applicant"])

@@ -18,7 +18,7 @@ from dossiers.files import inspect_upload
 from dossiers.models import Applicant, Document
 from dossiers.models.dossier import Delivery
 from dossiers.services import ApplicantData, ComponentData
-from dossiers.validators import normalise_tax_code
+from dossiers.validators import normalise_personal_id, normalise_tax_code
 
 # What a counter officer can hand back: the paper kinds of Circular 01/2018's receipt.
 PAPER_KINDS = [
@@ -59,9 +59,9 @@ class ApplicantLookupForm(forms.Form):
         """The lookup filter, or {} when the form is not valid."""
         if not self.is_valid():
             return {}
-        number = self.cleaned_data["so"].strip()
+        number = self.cleaned_data["so"]
         if self.cleaned_data["loai"] == Applicant.Kind.PERSON:
-            return {"personal_id": number}
+            return {"personal_id": normalise_personal_id(number)}
         return {"tax_code": normalise_tax_code(number)}
 
     def find(self) -> Applicant | None:

@@ -9,16 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from citizens.models import MemberRole
 from dossiers.validators import (
+    clean_phone_input,
+    normalise_personal_id,
     normalise_tax_code,
     validate_personal_id,
-    validate_phone,
     validate_tax_code,
 )
 from motcua.text import nfc
-
-
-def _digits(value: str) -> str:
-    return "".join((value or "").split())
 
 
 class NewPasswordMixin:
@@ -79,15 +76,12 @@ class SignUpForm(NewPasswordMixin, forms.Form):
         return nfc(self.cleaned_data["full_name"]).strip()
 
     def clean_personal_id(self) -> str:
-        value = _digits(self.cleaned_data["personal_id"])
+        value = normalise_personal_id(self.cleaned_data["personal_id"])
         validate_personal_id(value)
         return value
 
     def clean_phone(self) -> str:
-        value = self.cleaned_data["phone"].strip()
-        if value:
-            validate_phone(value)
-        return value
+        return clean_phone_input(self.cleaned_data["phone"])
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -147,10 +141,7 @@ class ContactForm(forms.Form):
     )
 
     def clean_phone(self) -> str:
-        value = self.cleaned_data["phone"].strip()
-        if value:
-            validate_phone(value)
-        return value
+        return clean_phone_input(self.cleaned_data["phone"])
 
 
 class EmailChangeForm(forms.Form):

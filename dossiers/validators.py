@@ -14,14 +14,33 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from motcua.text import ascii_digits
+
 # [0-9], not \d: \d also matches other scripts' digits ("０７９…"), which would pass the check and
-# be stored as typed, so that nobody could find the applicant by the number on the card.
+# be stored as typed, so that nobody could find the applicant by the number on the card. The
+# normalise_* functions turn such digits into ASCII before the checks.
 _ID = re.compile(r"[0-9]{12}")
 _TAX = re.compile(r"[0-9]{10}([0-9]{3})?")
 
 
 def normalise_tax_code(value: str) -> str:
-    return re.sub(r"[\s\-.]", "", value or "")
+    return re.sub(r"[\s\-.]", "", ascii_digits(value or ""))
+
+
+def normalise_personal_id(value: str) -> str:
+    return "".join(ascii_digits(value or "").split())
+
+
+def normalise_phone(value: str) -> str:
+    return ascii_digits(value or "").strip()
+
+
+def clean_phone_input(value: str) -> str:
+    """A phone number as typed in a form: normalised, and checked unless left empty."""
+    value = normalise_phone(value)
+    if value:
+        validate_phone(value)
+    return value
 
 
 def validate_personal_id(value: str) -> None:

@@ -18,6 +18,15 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text or "")
 
 
+def ascii_digits(text: str) -> str:
+    """Digits of any script as ASCII digits ("０７９" -> "079"). Some phone keyboards and input
+    methods type full-width digits: a number on a card must be stored, found and checked in
+    one form, whatever typed it."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+
+
 def unaccent(text: str) -> str:
     """Remove the accents and keep everything else: 'Đất đai, HOÀ: 09:00' -> 'Dat dai, HOA:
     09:00'. The accent step of `fold`, for text people read unaccented (SMS, codes typed on a

@@ -122,6 +122,28 @@ def test_a_number_past_64_bits_in_a_filter_gives_the_list_back_and_says_so(admin
         assert response.redirect_chain == [] and response.context["cl"].result_count == 0
 
 
+@pytest.mark.parametrize("posted", ["action", "change"])
+def test_a_number_past_64_bits_posted_changes_nothing_and_says_so(administrator, posted):
+    """No page offers such a row: a crafted post. SQLite cannot bind the number (a 500 before);
+    PostgreSQL finds no such row and the admin says what it says for any unknown choice."""
+    procedure = Procedure.objects.first()
+    before = (Procedure.objects.count(), list(procedure.agencies.values_list("pk", flat=True)))
+    huge = "9" * 30
+    if posted == "action":
+        url = _url(Procedure, "changelist")
+        data = {"action": "delete_selected", "_selected_action": [huge], "index": "0"}
+    else:
+        url = _url(Procedure, "change", procedure.pk)
+        data = {"agencies": [huge]}
+    response = administrator.post(url, data, follow=True)
+    assert response.status_code == 200
+    if connection.vendor == "sqlite":
+        assert response.redirect_chain == [(url, 302)]
+        assert "Dữ liệu gửi lên có số quá lớn: chưa lưu gì." in response.content.decode()
+    after = (Procedure.objects.count(), list(procedure.agencies.values_list("pk", flat=True)))
+    assert after == before
+
+
 @pytest.mark.parametrize("query", ["q=a%00b", "field__name=a%00b", "na%00me=x"])
 def test_a_nul_in_a_search_or_filter_gives_the_list_back_and_says_so(administrator, query):
     # PostgreSQL refuses a NUL in text (it was a 500 there); SQLite found nothing in silence.

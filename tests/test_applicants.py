@@ -225,6 +225,22 @@ def test_reusing_an_id_updates_the_same_applicant(province):
     assert stored.dossiers.count() == 2
 
 
+WIDE = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def test_numbers_typed_in_full_width_digits_name_the_same_applicant(province):
+    """Some phone keyboards type "０７９…": the number on the card all the same."""
+    first = _receive(province, person())
+    typed = person(personal_id=person().personal_id.translate(WIDE),
+                   phone="０９１２ ３４５ ６７８")  # fmt: skip
+    second = _receive(province, typed, at=local(2026, 11, 3, 9, 0))
+    assert first.applicant_id == second.applicant_id
+    stored = Applicant.objects.get()
+    assert (stored.personal_id, stored.phone) == (person().personal_id, "0912 345 678")
+    company = _receive(province, organisation(tax_code="０４０１２３４５６７-００１"))
+    assert company.applicant.tax_code == "0401234567001"
+
+
 def test_reusing_a_tax_code_updates_the_same_organisation(province):
     first = _receive(province, organisation(tax_code="0401234567001"))
     second = _receive(province, organisation(tax_code="0401234567001", address="Liên Chiểu"))

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dossiers.validators import (
     check_id_matches_birth,
+    normalise_personal_id,
+    normalise_phone,
     normalise_tax_code,
     validate_personal_id,
     validate_phone,
@@ -67,8 +69,11 @@ class Applicant(models.Model):
 
     def clean_fields(self, exclude=None) -> None:
         """Normalise before the field checks: a hyphenated 13-digit tax code is 14 characters
-        as typed, and names typed on some keyboards arrive decomposed (NFD)."""
+        as typed, some keyboards type full-width digits, and names typed on some keyboards
+        arrive decomposed (NFD)."""
         self.tax_code = normalise_tax_code(self.tax_code)
+        self.personal_id = normalise_personal_id(self.personal_id)
+        self.phone = normalise_phone(self.phone)
         for name in ("name", "representative", "address"):
             setattr(self, name, nfc(getattr(self, name) or "").strip())
         super().clean_fields(exclude=exclude)

@@ -18,6 +18,7 @@ from django.db import connection
 
 from demo import histories
 from demo.histories.plans import Planner
+from demo.histories.story import Story
 from dossiers.integrity import verify_all
 from dossiers.models import Applicant, Dossier, Event
 from tests.test_demo_histories import NOW, assert_codes_consecutive, build_small_demo
@@ -99,5 +100,26 @@ def test_the_demo_command_uses_several_processes_on_postgresql():
     out = StringIO()
     call_command("demo", dossiers=60, processes=2, verbosity=0, stdout=out)
     assert "2 tiến trình" in out.getvalue()
+    assert verify_all()[1] == []
+    assert_codes_consecutive()
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_process_that_fails_stops_the_run_and_says_so(monkeypatch):
+    build_small_demo()
+    told = Story.run
+
+    def run(story: Story) -> None:
+        if story.plan.index == 130:  # the first process's second part (parts of 50)
+            raise ValueError("a broken story")
+        told(story)
+
+    monkeypatch.setattr(Story, "run", run)
+    with pytest.raises(histories.GenerationFailed, match="A generator process failed"):
+        histories.generate(400, seed=7, now=NOW, chunk=25, processes=2)
+    # The chunks written before stay whole: committed, their chains verify; the failed chunk
+    # left nothing.
+    assert Dossier.objects.exists()
     assert verify_all()[1] == []
     assert_codes_consecutive()

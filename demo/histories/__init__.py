@@ -23,11 +23,12 @@ usable password. The same seed and the same `now` give the same histories.
 
 from demo.histories.constants import DEFAULT_SEED
 from demo.histories.minutes import WorkingMinutes
-from demo.histories.run import Report, generate, iter_statuses, prepare
+from demo.histories.run import GenerationFailed, Report, generate, iter_statuses, prepare
 from demo.histories.staff import ensure_staff, staff_needs
 
 __all__ = [
     "DEFAULT_SEED",
+    "GenerationFailed",
     "Report",
     "WorkingMinutes",
     "ensure_staff",

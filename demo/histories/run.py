@@ -131,6 +131,10 @@ def _run_chunk(ctx: Context, planner: Planner, indices: range) -> list[Plan]:
     return plans
 
 
+class GenerationFailed(RuntimeError):
+    """One of the generator's processes ended with an error (it printed it)."""
+
+
 # Parts of the year per process: each process takes every n-th part, so a part of the year
 # that makes longer stories does not fall to one process alone.
 PARTS_PER_PROCESS = 4
@@ -172,8 +176,9 @@ def _run_in_processes(
                 worker.terminate()
             worker.join()
     if any(w.exitcode for w in workers):
-        raise RuntimeError(
-            "a generator process failed (its error is above); the chunks already written stay"
+        raise GenerationFailed(
+            "Một tiến trình sinh hồ sơ mẫu bị lỗi (xem lỗi ở trên); các phần đã ghi vẫn giữ. / "
+            "A generator process failed (its error is above); the chunks already written stay."
         )
     bar.update(done.value - bar.n)
 

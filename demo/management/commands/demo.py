@@ -81,7 +81,7 @@ class Command(BaseCommand):
                 progress=options["verbosity"] >= 1,
                 processes=options["processes"] or os.cpu_count() or 1,
             )  # fmt: skip
-        except LookupError as exc:
+        except (LookupError, histories.GenerationFailed) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
             f"Hồ sơ mẫu: {report.dossiers} hồ sơ ({report.requested} yêu cầu, kể cả hồ sơ liên "

@@ -484,15 +484,24 @@ def test_on_sqlite_the_counts_read_open_work_through_indexes_that_bind_parameter
 def test_the_heads_tabs_read_open_steps_through_the_dossiers_copy_of_them(office):
     """ "My work" and "the unit's work" read the dossiers whose open step is the head's or the
     unit's through the partial indexes of the dossier's copy of its open step, sorted by due
-    moment, never through the step runs (years of finished runs) nor every dossier."""
+    moment, never through the step runs (years of finished runs) nor every dossier.
+
+    The partial indexes of every open or held dossier are dropped for the plan: on a test
+    table of ten open dossiers, reading all of them through such an index and filtering is as
+    cheap as anything, and PostgreSQL took that plan once in CI (in a province it reads
+    every open dossier of every agency)."""
     from backoffice.views.queues import TABS, Viewer, page_ids
     from dossiers.deadlines import warning_horizon
 
     now = timezone.now()
     viewer = Viewer(office.head, now, warning_horizon(now))
+    tabs = {key: next(t for t in TABS if t.key == key) for key in ("cua-toi", "don-vi")}
+    every_open = ["dossier_held_by_receiver", "dossier_open_due", "dossier_open_by_due"]
+    plans = _plan_without(every_open, "dossiers_dossier", lambda: {
+        key: page_ids(viewer, tab, 0, 50).explain() for key, tab in tabs.items()
+    })  # fmt: skip
     for key, index in (("cua-toi", "dossier_open_step_assignee"),
                        ("don-vi", "dossier_open_step_unit")):  # fmt: skip
-        tab = next(t for t in TABS if t.key == key)
-        plan = _plan_without([], "dossiers_dossier", page_ids(viewer, tab, 0, 50).explain)
+        plan = plans[key]
         assert index in plan, plan
         assert "dossiers_steprun" not in plan and "Seq Scan" not in plan, plan

@@ -111,7 +111,7 @@ def test_a_process_that_fails_stops_the_run_and_says_so(monkeypatch):
     told = Story.run
 
     def run(story: Story) -> None:
-        if story.plan.index == 130:  # the first process's second part (parts of 50)
+        if story.plan.index == 130:  # in the sixth of 16 parts: some were written before
             raise ValueError("a broken story")
         told(story)
 

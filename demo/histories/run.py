@@ -135,9 +135,9 @@ class GenerationFailed(RuntimeError):
     """One of the generator's processes ended with an error (it printed it)."""
 
 
-# Parts of the year per process: each process takes every n-th part, so a part of the year
-# that makes longer stories does not fall to one process alone.
-PARTS_PER_PROCESS = 4
+# Parts of the year per process: a process that is done takes the next part nobody has
+# taken, so the processes end within one part of each other.
+PARTS_PER_PROCESS = 8
 
 
 def _parts(count: int, chunk: int, processes: int) -> list[range]:
@@ -151,16 +151,16 @@ def _run_in_processes(
     processes: int, bar: tqdm,
 ) -> None:  # fmt: skip
     """Several processes (fork), each with its own connection and engine (`shared=True`), each
-    making the plans of every n-th part of the year and passing over the others' draws
+    taking the next part of the year nobody has taken and passing over the others' draws
     (`Planner.skip`). What they share is settled by PostgreSQL: ids from the sequences, code
     numbers from the counters' atomic upsert, applicants by their unique number."""
     _Ids([Applicant, Dossier, StepRun, Consultation]).sync_sequences()
     connections.close_all()  # each process opens its own
     fork = multiprocessing.get_context("fork")
-    done = fork.Value("q", 0)
+    done, taken = fork.Value("q", 0), fork.Value("q", 0)
     workers = [
-        fork.Process(target=_work, args=(setup, planner, now, parts[n::processes], chunk, done))
-        for n in range(processes)
+        fork.Process(target=_work, args=(setup, planner, now, parts, chunk, taken, done))
+        for _ in range(processes)
     ]
     for worker in workers:
         worker.start()
@@ -184,12 +184,20 @@ def _run_in_processes(
 
 
 def _work(
-    setup: Setup, planner: Planner, now: dt.datetime, parts: list[range], chunk: int, done
-) -> None:
-    """One generator process: its parts, chunk by chunk."""
+    setup: Setup, planner: Planner, now: dt.datetime, parts: list[range], chunk: int,
+    taken, done,
+) -> None:  # fmt: skip
+    """One generator process: the parts it takes (in order: its planner only goes forward),
+    chunk by chunk."""
     ctx = Context(setup=setup, engine=BulkEngine(setup.catalog, shared=True), now=now)
     made = 0
-    for part in parts:
+    while True:
+        with taken.get_lock():
+            number = taken.value
+            taken.value += 1
+        if number >= len(parts):
+            break
+        part = parts[number]
         for index in range(made, part.start):
             planner.skip(index)
         for begin in range(part.start, part.stop, chunk):

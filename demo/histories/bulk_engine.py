@@ -17,6 +17,7 @@ from demo.histories.bulk_rows import (
     _Ids,
     _insert,
     _insert_applicants_shared,
+    _known_applicants,
     _merge_applicant,
     _SequenceIds,
     _Sim,
@@ -38,7 +39,6 @@ from dossiers.models import (
     StepRun,
     SupplementRequest,
 )
-from dossiers.models.applicants import identified_by
 from dossiers.models.dossier import Channel
 from dossiers.models.work import Timeliness
 from dossiers.services import Actor, ApplicantData
@@ -111,12 +111,7 @@ class BulkEngine(_BulkMoves):
 
     def prepare(self, plans: list[Plan]) -> None:
         """Read the applicants the chunk will meet (one query)."""
-        ids = {p.applicant.personal_id for p in plans if p.applicant.personal_id}
-        taxes = {p.applicant.tax_code for p in plans if p.applicant.tax_code}
-        found = Applicant.objects.filter(
-            identified_by("personal_id", *ids) | identified_by("tax_code", *taxes)
-        )
-        for applicant in found:
+        for applicant in _known_applicants([p.applicant for p in plans]):
             self.applicants[_applicant_key(applicant)] = applicant
 
     def _add(self, model: type[models.Model], cache: dict | None = None, /, **values):

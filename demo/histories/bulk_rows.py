@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import ProcessStep
@@ -231,11 +230,16 @@ def _insert_applicants_shared(rows: list[Applicant]) -> dict[int, int]:
     lost = [a for a in rows if a.pk not in inserted]
     if not lost:
         return {}
-    wanted = Q(pk__in=[])
-    for name in ("personal_id", "tax_code"):
-        values = {getattr(a, name) for a in lost if getattr(a, name)}
-        if values:
-            wanted |= identified_by(name, *values)
-    kept = Applicant.objects.filter(wanted)
+    kept = _known_applicants(lost)
     by_key = {_applicant_key(a): a.pk for a in kept}
     return {a.pk: by_key[_applicant_key(a)] for a in lost}
+
+
+def _known_applicants(people) -> models.QuerySet[Applicant]:
+    """The stored applicants with the personal ID or tax code of one of `people` (applicants
+    or their data), in one query through the numbers' unique indexes."""
+    ids = {p.personal_id for p in people if p.personal_id}
+    taxes = {p.tax_code for p in people if p.tax_code}
+    return Applicant.objects.filter(
+        identified_by("personal_id", *ids) | identified_by("tax_code", *taxes)
+    )

@@ -135,8 +135,11 @@ def reserve_numbers(counts: dict[tuple[int, dt.date], int]) -> dict[tuple[int, d
             params,
         )
         rows = cursor.fetchall()
-    return {(agency, _as_date(day)): last - counts[(agency, _as_date(day))] + 1
-            for agency, day, last in rows}  # fmt: skip
+    first = {}
+    for agency, day, last in rows:
+        key = (agency, _as_date(day))
+        first[key] = last - counts[key] + 1
+    return first
 
 
 def _as_date(value: dt.date | str) -> dt.date:

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from access.models import AccessLog
 from dossiers.models import Document
@@ -279,5 +280,5 @@ def test_the_common_step_actions_by_keyboard_on_a_phone(phone, live_server, prov
     summary = page.locator("summary", has_text="Trả lại bước trước")
     summary.focus()
     page.keyboard.press("Enter")
-    assert page.get_by_label("Lý do trả lại").is_visible()
+    expect(page.get_by_label("Lý do trả lại")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
+from playwright.sync_api import expect
 
 from applications.models import OnlineSubmission
 from dossiers.integrity import verify_all
@@ -120,8 +121,8 @@ def _apply(j: Journey, tmp_path) -> Dossier:
     page.locator(f"#id_file_d{docs[0].pk}").set_input_files(str(form))
     page.locator(f"#id_file_d{docs[1].pk}").set_input_files(str(wrong))
     page.get_by_role("button", name="Lưu và tiếp tục").click()
-    assert page.locator(f"#file_d{docs[1].pk}-error").is_visible()  # next to its own field
-    assert page.get_by_role("link", name="don.pdf").is_visible()  # the good file is kept
+    expect(page.locator(f"#file_d{docs[1].pk}-error")).to_be_visible()  # next to its own field
+    expect(page.get_by_role("link", name="don.pdf")).to_be_visible()  # the good file is kept
     assert serious_violations(page) == []
     j.snap("apply-components-error")
     page.locator(f"#id_file_d{docs[1].pk}").set_input_files(str(drawing))
@@ -150,7 +151,7 @@ def _receive(j: Journey, dossier: Dossier) -> None:
     assert dossier.status == Status.RECEIVED
     # The citizen sees the reception and gets the receipt (Form 01) on the portal.
     j.go(f"/nop-truc-tuyen/ho-so-cua-toi/{dossier.code}/")
-    assert j.page.get_by_text("Đã tiếp nhận").first.is_visible()
+    expect(j.page.get_by_text("Đã tiếp nhận").first).to_be_visible()
     receipt = j.page.get_by_role("link", name=re.compile("^Mẫu 01"))
     response = j.page.request.get(f"{j.base}{receipt.get_attribute('href')}")
     assert response.ok and response.body().startswith(b"%PDF")
@@ -174,14 +175,14 @@ def _supplement(j: Journey, dossier: Dossier, tmp_path) -> None:
     page = j.page
     j.go("/nop-truc-tuyen/ho-so-cua-toi/")
     page.get_by_role("link", name=code).click()
-    assert page.get_by_text("Bản vẽ chưa có dấu của đơn vị thiết kế").first.is_visible()
-    assert page.locator('input[type="file"]').count() == 1  # exactly the one listed item
+    expect(page.get_by_text("Bản vẽ chưa có dấu của đơn vị thiết kế").first).to_be_visible()
+    expect(page.locator('input[type="file"]')).to_have_count(1)  # exactly the one listed item
     j.snap("supplement-asked")
     stamped = tmp_path / "ban-ve-co-dau.png"
     stamped.write_bytes(PNG + b"stamped")
     page.locator("#id_file_i0").set_input_files(str(stamped))
     page.get_by_role("button", name="Nộp bổ sung").click()
-    assert page.get_by_text("Đã nộp hồ sơ bổ sung").is_visible()
+    expect(page.get_by_text("Đã nộp hồ sơ bổ sung")).to_be_visible()
     j.snap("supplement-sent")
     dossier.refresh_from_db()
     assert dossier.status == Status.PROCESSING
@@ -218,7 +219,7 @@ def _download_and_rate(j: Journey, dossier: Dossier) -> None:
     page.get_by_label("Góp ý thêm (không bắt buộc)").fill("Nộp trên điện thoại rất tiện.")
     j.snap("rating")
     page.get_by_role("button", name="Gửi đánh giá").click()
-    assert page.get_by_text("Bạn đã đánh giá hồ sơ này: 5/5").is_visible()
+    expect(page.get_by_text("Bạn đã đánh giá hồ sơ này: 5/5")).to_be_visible()
     j.snap("rated")
     rating = Rating.objects.get(dossier=dossier)
     assert (rating.overall, rating.channel) == (5, Rating.Channel.PORTAL)

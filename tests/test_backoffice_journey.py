@@ -25,6 +25,7 @@ from django.test import Client
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from dossiers.integrity import verify_all
 from dossiers.lifecycle import Status
@@ -150,7 +151,7 @@ def sign_in_with_totp(page, base: str, official) -> None:
 
 def receive_by_keyboard(page, personal_id: str) -> str:
     """The walk-in reception with the keyboard only; returns the new dossier's code."""
-    assert page.evaluate("document.activeElement.id") == "q"
+    expect(page.locator("#q")).to_be_focused()
     page.keyboard.type("giay phep thu nghiem")
     page.keyboard.press("Enter")
     page.wait_for_url("**/tiep-nhan/?q=*")
@@ -189,6 +190,7 @@ def receive_by_form(page, base: str, personal_id: str, name: str, outcome: str,
     component ticked, then the outcome ("receive", "guide" or "refuse")."""
     page.goto(base + "/can-bo/tiep-nhan/?q=thu+nghiem")
     page.locator("ol.results a").first.click()
+    page.wait_for_url("**/tiep-nhan/?thu_tuc=*")
     page.get_by_label("Số định danh cá nhân hoặc mã số thuế").fill(personal_id)
     page.get_by_role("button", name="Tìm người nộp").click()
     page.wait_for_url(f"**so={personal_id}*")
@@ -271,7 +273,8 @@ def walk_in_dossier(counter, desks: Desks, province, base: str, tmp_path: Path) 
 def head_assigns_from_the_queue(desks: Desks, province, code: str) -> None:
     """The head finds the unassigned dossier in the unit's queue and assigns the specialist."""
     queue = desks.page(province.head, "/can-bo/")
-    queue.get_by_role("link", name=re.compile("^Việc của đơn vị")).click()
+    with queue.expect_navigation():
+        queue.get_by_role("link", name=re.compile("^Việc của đơn vị")).click()
     row = queue.locator("table.bo-queue tr", has_text=code)
     assert "Chưa phân công" in row.inner_text()
     shoot(queue, "queue")
@@ -366,6 +369,7 @@ def supplement_dossier(counter, desks: Desks, province, base: str, tmp_path: Pat
     assert code in guidance and "Bản vẽ" in guidance
     other_counter = desks.page(province.officer2, "/can-bo/?tab=cho-bo-sung")
     other_counter.get_by_role("link", name=code).click()
+    other_counter.wait_for_url(f"**{dossier_path(code)}")
     act(other_counter, "nhan-bo-sung", "Đã nhận hồ sơ bổ sung; thời hạn tính tiếp.",
         tick=("Đã nhận: Bản vẽ",))  # fmt: skip
     dossier = Dossier.objects.get(code=code)

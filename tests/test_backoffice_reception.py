@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from access.models import AccessLog
 from dossiers.lifecycle import Status
@@ -412,7 +413,7 @@ def test_walk_in_reception_with_the_keyboard_only(live_server, province, setting
         page = context.new_page()
         page.goto(f"{live_server.url}{URL}")
         # 1. The search box has the focus; Enter searches, Tab reaches the result.
-        assert page.evaluate("document.activeElement.id") == "q"
+        expect(page.locator("#q")).to_be_focused()
         page.keyboard.type("giay phep thu nghiem")
         page.keyboard.press("Enter")
         page.wait_for_url("**/tiep-nhan/?q=*")
@@ -444,7 +445,7 @@ def test_walk_in_reception_with_the_keyboard_only(live_server, province, setting
         with page.expect_navigation():
             page.keyboard.press("Enter")
         assert "Hãy chọn một kết quả kiểm tra." in page.inner_text(".bo-summary")
-        assert page.evaluate("document.activeElement.classList.contains('bo-summary')")
+        expect(page.locator(".bo-summary")).to_be_focused()
         assert page.input_value("#id_name") == "Lê Văn Cường"
         assert page.is_checked(f"#id_d{province.docs[0].pk}_received")
         assert not Dossier.objects.exists()

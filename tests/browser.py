@@ -68,3 +68,65 @@ SHRUNK_CHARTS = """() => [...document.querySelectorAll('svg.chart')]
 def shrunk_charts(page) -> list[str]:
     """The ids of the charts of the open page whose labels come out too small to read."""
     return page.evaluate(SHRUNK_CHARTS)
+
+
+WIDTHS = {"phone": 360, "desktop": 1280}
+# Form controls with no accessible name: no label with text, no aria-label(ledby), a button
+# with no text.
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, button')]
+  .filter(e => {
+    if (e.type === 'hidden') return false;
+    if ((e.getAttribute('aria-label') || '').trim() || e.getAttribute('aria-labelledby'))
+      return false;
+    if (e.tagName === 'BUTTON' || ['submit', 'button', 'reset'].includes(e.type))
+      return !(e.textContent || e.value || '').trim();
+    return ![...(e.labels || [])].some(l => l.textContent.trim());
+  })
+  .map(e => e.outerHTML.slice(0, 120))"""
+# A table with one row of column headers: each header names its column, so no two are alike
+# (a screen reader announces the header with every cell).
+SAME_HEADERS = """() => [...document.querySelectorAll('main table')]
+  .filter(t => t.tHead && t.tHead.rows.length === 1)
+  .flatMap(t => {
+    const names = [...t.tHead.rows[0].cells].map(c => c.textContent.trim());
+    return names.filter((n, i) => names.indexOf(n) !== i).map(n => `${t.id}: ${n}`);
+  })"""
+
+
+def switch_to_english(page, base: str) -> None:
+    """Choose English with the language switch of the home page (a session setting)."""
+    page.goto(f"{base}/")
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
+
+
+def page_problems(page, width: int) -> list[str]:
+    """What every page of ours must not have: serious axe findings, a page wider than the
+    phone, a control without a label, two columns of a table headed alike."""
+    found = list(serious_violations(page))
+    if width == WIDTHS["phone"]:
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if wide > width:
+            found.append(f"wider than a phone ({wide}px)")
+    found += [f"control without a label: {html}" for html in page.evaluate(UNLABELLED)]
+    found += [f"two columns named alike: {t}" for t in page.evaluate(SAME_HEADERS)]
+    return found
+
+
+def visit_at_each_width(base: str, sessions, language: str, visit) -> int:
+    """For each width, a fresh Chromium; for each (cookies, pages) of `sessions`, the browser
+    signed in with those cookies only and switched to English when asked, then
+    `visit(page, item, width_name, width)` for each item of its pages. Returns the visits."""
+    seen = 0
+    for width_name, width in WIDTHS.items():
+        with chromium(viewport={"width": width, "height": 900}) as context:
+            page = context.new_page()
+            for cookies, pages in sessions:
+                context.clear_cookies()
+                context.add_cookies(list(cookies))
+                if language == "en":
+                    switch_to_english(page, base)
+                for item in pages:
+                    visit(page, item, width_name, width)
+                    seen += 1
+    return seen

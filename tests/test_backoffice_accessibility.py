@@ -14,10 +14,8 @@ import pytest
 from django.test import Client
 
 from tests import applying
-from tests.browser import ARTIFACTS, chromium, plain_static_files, serious_violations
+from tests.browser import ARTIFACTS, WIDTHS, page_problems, plain_static_files, visit_at_each_width
 from tests.signin import session_cookie, sign_in
-from tests.test_oversight_accessibility import SAME_HEADERS, UNLABELLED
-from tests.test_portal_accessibility import WIDTHS, _switch_to_english
 
 pytestmark = [pytest.mark.needs_chromium, pytest.mark.django_db(transaction=True)]
 SHOTS = ARTIFACTS / "a11y"
@@ -46,23 +44,11 @@ def desks(province):
     ]
     head = [("queue-head", "/can-bo/"), ("dossier-head", f"/can-bo/ho-so/{at_specialist.code}/")]
     return [
-        (session_cookie(sign_in(Client(), person)), pages)
+        ([session_cookie(sign_in(Client(), person))], pages)
         for person, pages in (
             (province.officer, officer), (province.specialist, specialist), (province.head, head)
         )
     ]  # fmt: skip
-
-
-def _problems(page, name: str, width: int) -> list[str]:
-    found = list(serious_violations(page))
-    if width == 360:
-        wide = page.evaluate("document.documentElement.scrollWidth")
-        if wide > 360:
-            found.append(f"wider than a phone ({wide}px)")
-    found += [f"control without a label: {html}" for html in page.evaluate(UNLABELLED)]
-    found += [f"two columns named alike: {t}" for t in page.evaluate(SAME_HEADERS)]
-    page.screenshot(path=str(SHOTS / f"backoffice-{name}.png"), full_page=True)
-    return found
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
@@ -71,22 +57,18 @@ def test_back_office_pages_are_accessible_at_phone_and_desktop_width(
 ):
     plain_static_files(settings)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    problems, seen = {}, 0
-    for width_name, width in WIDTHS.items():
-        with chromium(viewport={"width": width, "height": 900}) as context:
-            page = context.new_page()
-            for cookie, pages in desks:
-                context.clear_cookies()
-                context.add_cookies([cookie])
-                if language == "en":
-                    _switch_to_english(page, live_server.url)
-                for name, path in pages:
-                    response = page.goto(f"{live_server.url}{path}")
-                    assert response.status == 200, (name, response.status)
-                    assert page.locator("html").get_attribute("lang") == language, name
-                    label = f"{name}-{width_name}-{language}"
-                    if found := _problems(page, label, width):
-                        problems[label] = found
-                    seen += 1
-    assert seen == len(WIDTHS) * sum(len(pages) for _cookie, pages in desks)
+    problems = {}
+
+    def visit(page, item, width_name: str, width: int) -> None:
+        name, path = item
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == 200, (name, response.status)
+        assert page.locator("html").get_attribute("lang") == language, name
+        label = f"{name}-{width_name}-{language}"
+        page.screenshot(path=str(SHOTS / f"backoffice-{label}.png"), full_page=True)
+        if found := page_problems(page, width):
+            problems[label] = found
+
+    seen = visit_at_each_width(live_server.url, desks, language, visit)
+    assert seen == len(WIDTHS) * sum(len(pages) for _cookies, pages in desks)
     assert problems == {}

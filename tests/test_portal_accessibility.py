@@ -10,15 +10,15 @@ from ratings.services import rating_link_token
 from tests import factories
 from tests.browser import (
     ARTIFACTS,
-    chromium,
+    WIDTHS,
+    page_problems,
     plain_static_files,
-    serious_violations,
     shrunk_charts,
+    visit_at_each_width,
 )
 from tests.test_ratings import _with_result
 
 pytestmark = [pytest.mark.needs_chromium, pytest.mark.django_db(transaction=True)]
-WIDTHS = {"phone": 360, "desktop": 1280}
 
 
 @pytest.fixture
@@ -42,12 +42,6 @@ def public_pages(settings, province):
         ("statistics-by-field", "/thong-ke/?kind=year&year=2026&by=field"),
         ("index-formulas", "/thong-ke/cong-thuc/"),
     ]
-
-
-def _switch_to_english(page, base: str) -> None:
-    page.goto(f"{base}/")
-    with page.expect_navigation():
-        page.get_by_role("button", name="English").click()
 
 
 @pytest.fixture
@@ -96,28 +90,25 @@ def citizen_pages(settings, province):
 
 
 def _check_pages(base: str, pages, language: str, cookies=()) -> dict:
-    """Axe findings by page, width and language; asserts the phone width and the language."""
+    """Problems by page, width and language; asserts the language of every page."""
     out = ARTIFACTS / "a11y"
     out.mkdir(parents=True, exist_ok=True)
     problems = {}
-    for width_name, width in WIDTHS.items():
-        with chromium(viewport={"width": width, "height": 900}) as context:
-            context.add_cookies([{**c, "domain": "localhost"} for c in cookies])
-            page = context.new_page()
-            if language == "en":
-                _switch_to_english(page, base)
-            for name, path in pages:
-                page.goto(f"{base}{path}")
-                assert page.locator("html").get_attribute("lang") == language, name
-                found = serious_violations(page)
-                if found:
-                    problems[f"{name} {width_name} {language}"] = found
-                if width == 360:
-                    overflow = page.evaluate("document.documentElement.scrollWidth")
-                    assert overflow <= 360, f"{name} is wider than a phone ({overflow}px)"
-                    assert shrunk_charts(page) == [], f"{name}: a chart too small to read"
-                shot = out / f"{name}-{width_name}-{language}.png"
-                page.screenshot(path=str(shot), full_page=True)
+
+    def visit(page, item, width_name: str, width: int) -> None:
+        name, path = item
+        page.goto(f"{base}{path}")
+        assert page.locator("html").get_attribute("lang") == language, name
+        found = page_problems(page, width)
+        if width == WIDTHS["phone"]:
+            found += [f"chart too small to read: {chart}" for chart in shrunk_charts(page)]
+        if found:
+            problems[f"{name} {width_name} {language}"] = found
+        page.screenshot(path=str(out / f"{name}-{width_name}-{language}.png"), full_page=True)
+
+    session = [{**c, "domain": "localhost"} for c in cookies]
+    seen = visit_at_each_width(base, [(session, pages)], language, visit)
+    assert seen == len(WIDTHS) * len(pages)
     return problems
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
 from catalog.exchange import UnreadableRow
+from motcua.spreadsheets import sheet_row
 
 PROCEDURE_COLUMNS = [
     "national_code", "name", "field", "levels", "procedure_type", "decision_number", "subjects",
@@ -42,11 +43,12 @@ def write_workbook(records: Iterable[dict], path: Path) -> int:
         children[name].append(columns)
     count = 0
     for record in records:
-        sheet.append(_procedure_row(record))
+        sheet.append(sheet_row(sheet, _procedure_row(record)))
         for name, columns in CHILD_SHEETS.items():
             for item in record.get(name) or []:
                 row = {"national_code": record["national_code"], **item}
-                children[name].append([_cell(row.get(col)) for col in columns])
+                child = children[name]
+                child.append(sheet_row(child, [_cell(row.get(col)) for col in columns]))
         count += 1
     book.save(path)
     return count

@@ -67,6 +67,7 @@ class IndexView:
     measurable: Fraction
     maximum: Fraction
     judged_at: dt.datetime
+    begun: bool  # False: the period has not begun, nothing is measured yet
 
     def figure(self, code: str) -> FigureView:
         return next(f for g in self.groups for f in g.figures if f.code == code)
@@ -104,6 +105,7 @@ def project(result: IndexResult) -> IndexView:
     return IndexView(
         result.scope.kind, result.scope.code, result.scope.label, groups, result.score,
         result.grade_label, result.points, result.measurable, result.maximum, result.judged_at,
+        result.begun,
     )  # fmt: skip
 
 

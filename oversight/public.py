@@ -22,6 +22,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_safe
 
 from catalog.models import Field
+from motcua.spreadsheets import csv_text
 from org.models import Agency
 from oversight import charts, indexing
 from oversight.caching import cached, latest_change
@@ -175,7 +176,7 @@ def csv_rows(rows: list[Handling], whole: Handling, by: str) -> list[list]:
     for h in [*rows, whole]:
         body.append(
             [
-                h.label,
+                csv_text(h.label),
                 h.received,
                 h.received_online,
                 _pct(h.online_rate),

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.models.dossier import Channel
 from motcua.pdf import html_to_pdf
+from motcua.spreadsheets import sheet_row
 from oversight.choosing import Filters
 from oversight.figures import GROUPS, label_map, summed_counts
 from service_index.periods import Period
@@ -244,13 +245,13 @@ def _sheet(wb, title: str, report: Report, lines: list[Line]) -> None:
     ws = wb.create_sheet(title=title[:31])
     heads = columns()
     width = 2 + len(heads)
-    ws.append([report.title])
-    ws.append([report.subtitle])
-    ws.append([title])
+    ws.append(sheet_row(ws, [report.title]))
+    ws.append(sheet_row(ws, [report.subtitle]))
+    ws.append(sheet_row(ws, [title]))
     ws.append([_("STT"), title, *[group for group, _col in heads]])
     ws.append(["", "", *[col for _group, col in heads]])
     for n, ln in enumerate(lines, 1):
-        ws.append([n, ln.label, *ln.cells()])
+        ws.append(sheet_row(ws, [n, ln.label, *ln.cells()]))
     whole = Line(label=_("Tổng cộng"))
     for ln in lines:
         whole.add(ln)

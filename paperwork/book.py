@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.lifecycle import Status
 from dossiers.models import ApologyLetter, Dossier, Result, StepRun
+from motcua.spreadsheets import keep_text, sheet_row, sheet_value
 from org.models import Agency, OrgUnit, Role
 from paperwork import text
 from paperwork.forms import FormUnavailable
@@ -210,7 +211,7 @@ def _sheet_cells(ws, values: list, style: dict) -> list:
 
     cells = []
     for value in values:
-        cell = WriteOnlyCell(ws, value=value)
+        cell = keep_text(WriteOnlyCell(ws, value=value))
         for name, setting in style.items():
             setattr(cell, name, setting)
         cells.append(cell)
@@ -252,7 +253,7 @@ def tracking_book_xlsx(filters: BookFilters | None = None) -> bytes:
             head = [row.number, row.code, row.procedure, row.applicant, row.address,
                     row.processing_agency]  # fmt: skip
             moments = _sheet_cells(ws, [_local(m) for m in row.moments()], moment_style)
-            ws.append([*head, *moments, row.note])
+            ws.append([*sheet_row(ws, head), *moments, sheet_value(ws, row.note)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

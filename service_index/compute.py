@@ -160,6 +160,11 @@ class IndexResult:
     groups: tuple[GroupTotal, ...]
 
     @property
+    def begun(self) -> bool:
+        """Whether the period had begun when judged (before it, nothing is measured)."""
+        return self.judged_at >= self.period.start
+
+    @property
     def points(self) -> Fraction:
         return sum((g.points for g in self.groups), Fraction(0))
 

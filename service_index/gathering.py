@@ -58,14 +58,18 @@ class Inputs:
 
 
 def gather(period: Period, now: dt.datetime | None = None) -> dict[int, Inputs]:
-    """Inputs per agency id, for every agency with dossiers or procedures."""
+    """Inputs per agency id, for every agency with dossiers or procedures.
+
+    None for a period that has not begun, the catalogue's included: an index scored before
+    its period would grade agencies (and rank them) on what has not happened yet."""
     now = now or timezone.now()
-    inputs: dict[int, Inputs] = defaultdict(Inputs)
     judged = period.judged_day(timezone.localdate(now))
-    if judged is not None:
-        _flows(inputs, period.first, judged)
-        _backlog(inputs, judged)
-        _online(inputs, period.first, judged)
+    if judged is None:
+        return {}
+    inputs: dict[int, Inputs] = defaultdict(Inputs)
+    _flows(inputs, period.first, judged)
+    _backlog(inputs, judged)
+    _online(inputs, period.first, judged)
     _catalogue(inputs, period.last)
     return dict(inputs)
 

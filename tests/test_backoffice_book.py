@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import pytest
 from django.test import Client
@@ -57,3 +58,17 @@ def test_bad_dates_are_explained_and_a_specialist_has_no_book(province, dossier)
     assert response.status_code == 400
     assert "Ngày kết thúc phải sau ngày bắt đầu." in response.content.decode()
     assert sign_in(Client(), province.specialist).get(URL).status_code == 403
+
+
+def test_an_address_typed_like_a_formula_is_text_in_the_book(province):
+    """A citizen's address is written into the officials' workbook: "=..." must not become a
+    formula that Excel runs when the book is opened."""
+    address = '=HYPERLINK("http://example.test","Hải Châu")'
+    receive_dossier(
+        actor=actor(province.officer), procedure=province.procedure,
+        applicant=replace(applicant(), address=address), components=components(province),
+        at=local(2026, 11, 2, 9, 0),
+    )  # fmt: skip
+    sheet = load_workbook(io.BytesIO(_book(sign_in(Client(), province.officer)).content)).active
+    (cell,) = [c for row in sheet.iter_rows() for c in row if str(c.value).startswith(address)]
+    assert cell.data_type == "s" and cell.value == f"{address}, 0905123456"

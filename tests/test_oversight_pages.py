@@ -210,6 +210,11 @@ def test_index_of_the_agency_with_links_to_formula_and_dossiers(client, history)
     )
     assert publicity[1:4] == ["–", "–", "chưa đo được"]
     assert "Hệ thống chưa đo được" in publicity[0]
+    # A period not begun: said so, and no figure scored (the catalogue's neither).
+    future = _page(client, "/giam-sat/chi-so/?kind=year&year=2099")
+    assert "Kỳ này chưa bắt đầu." in future and "Hồ sơ còn mở được xét" not in future
+    label = "Tỷ lệ thủ tục cung cấp dịch vụ công trực tuyến Không có số liệu trong kỳ"
+    assert row(future, "table-index", label)[1:] == ["0", "0", "–", "80%", "– / 4,00"]
 
 
 def test_rankings_link_only_to_what_the_viewer_may_see(client, history):

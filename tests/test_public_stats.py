@@ -106,6 +106,9 @@ def test_a_wrong_period_falls_back_and_says_why(client, history):
     assert "Ngày kết thúc phải từ ngày bắt đầu trở đi." in page
     future = _get(client, "kind=year&year=2099")
     assert "Không có số liệu trong kỳ này." in future
+    # A year not begun has no index: no province score or grade, nobody ranked.
+    assert "chưa có số liệu" in future and 'class="grade"' not in future
+    assert table(future, "table-ranking")[1:] == [["Không có số liệu trong kỳ này."]]
 
 
 def test_charts_are_svg_with_a_table_as_text_alternative(client, history):
@@ -166,3 +169,16 @@ def test_english_page(english, client, history):
     response = client.get(f"/thong-ke/csv/?{JULY}")
     header = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert header[:2] == ["Agency", "Received"]
+
+
+def test_a_name_that_starts_like_a_formula_stays_text_in_the_csv(client, history):
+    """A spreadsheet would run "=1+1" (or "+", "-", "@") at the start of a field: the CSV
+    marks such a name as text with an apostrophe."""
+    from org.models import Agency
+
+    agency = Agency.objects.get(name=DEPARTMENT)
+    agency.name = "=HYPERLINK(1)"
+    agency.save()
+    body = client.get(f"/thong-ke/csv/?{JULY}").content.decode("utf-8-sig")
+    labels = [r[0] for r in csv.reader(io.StringIO(body))]
+    assert "'=HYPERLINK(1)" in labels and "=HYPERLINK(1)" not in labels

@@ -149,3 +149,16 @@ def test_reports_in_english(english, client, history):
     text = _pdf_text(client.get(f"/giam-sat/bao-cao/tai-ve.pdf?{JULY}").content)
     assert "REPORT ON THE HANDLING OF ADMINISTRATIVE PROCEDURES" in text
     assert "Total " + " ".join(TOTAL) in text
+
+
+def test_a_field_named_like_a_formula_is_text_in_the_workbook(client, history):
+    """openpyxl would store "=..." as a formula that Excel runs on opening: it stays text."""
+    from catalog.models import Field
+
+    field = Field.objects.get(name="Hộ tịch")
+    field.name = '=HYPERLINK("http://example.test","Hộ tịch")'
+    field.save()
+    sign_in(client, history.overseer)
+    wb = load_workbook(io.BytesIO(client.get(f"/giam-sat/bao-cao/tai-ve.xlsx?{JULY}").content))
+    (cell,) = [c for c in wb["Theo lĩnh vực"]["B"] if c.value == field.name]
+    assert cell.data_type == "s"

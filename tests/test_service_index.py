@@ -34,6 +34,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from catalog.models import OnlineLevel, TimeUnit
 from dossiers import services as sv
 from dossiers.models import Document
+from org.models import Agency
 from service_index.compute import (
     MEASURED,
     NO_DATA,
@@ -248,8 +249,22 @@ def test_a_period_not_over_is_judged_now(history):
     on_time = index.figure("progress.on_time")
     assert (on_time.numerator, on_time.denominator, on_time.points) == (0, 2, 0)
     assert index.judged_at == NOW
+    assert index.begun
     future = index_for(Scope.of_agency(history.department), Period.month(2027, 1), NOW)
     assert future.figure("progress.on_time").status == NO_DATA
+
+
+def test_a_period_not_begun_has_no_score_and_no_ranking(history):
+    """Nothing is measured before the period begins, not even the catalogue's components
+    (which a past period measures from the procedures in force): no score, no rank."""
+    january = Period.month(2027, 1)
+    future = index_for(Scope.of_agency(history.department), january, NOW)
+    assert not future.begun
+    assert future.figure("online_service.procedures_online").status == NO_DATA
+    assert future.score is None and future.grade is None
+    assert [r.rank for r in rank_agencies(january, NOW)] == [None] * Agency.objects.count()
+    # The same scope in the month under way is scored (the catalogue is measured).
+    assert index_for(Scope.of_agency(history.department), NOVEMBER, NOW).score is not None
 
 
 def test_quarters_and_years_cover_their_months():

@@ -34,6 +34,13 @@ MONTHS = [(m, str(m)) for m in range(1, 13)]
 QUARTERS = [(q, str(q)) for q in range(1, 5)]
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 LONGEST_CUSTOM_DAYS = 3 * 366  # bounded reads: a custom period spans at most about 3 years
+# The fields each kind of period reads; the others are not checked (see PeriodForm.clean).
+USED_BY_KIND = {
+    "month": ("year", "month"),
+    "quarter": ("year", "quarter"),
+    "year": ("year",),
+    "custom": ("first", "last"),
+}
 
 
 class PeriodForm(forms.Form):
@@ -61,6 +68,7 @@ class PeriodForm(forms.Form):
         January (the form's selects always send one; a hand-made address may not)."""
         data = super().clean()
         kind = data.get("kind")
+        self._forget_unused(kind)
         for name, message in (("month", _("Chọn tháng.")), ("quarter", _("Chọn quý."))):
             if kind == name and name not in self.errors and data.get(name) in (None, ""):
                 self.add_error(name, message)
@@ -76,9 +84,18 @@ class PeriodForm(forms.Form):
                 raise forms.ValidationError(_("Khoảng ngày dài nhất là 3 năm."))
         return data
 
+    def _forget_unused(self, kind: str | None) -> None:
+        """A field the chosen kind does not read is not checked: the form's selects send all
+        of them, and a bookmarked custom range without a year, or a year with a stray month,
+        means what it says."""
+        if kind not in USED_BY_KIND:
+            return
+        for name in set(self.fields) - {"kind", *USED_BY_KIND[kind]}:
+            self.errors.pop(name, None)
+
     def period(self) -> Period:
         data = self.cleaned_data
-        kind, year = data["kind"], data["year"]
+        kind, year = data["kind"], data.get("year")
         if kind == "month":
             return Period.month(year, data["month"])
         if kind == "quarter":

@@ -164,6 +164,24 @@ def test_a_month_without_its_month_is_not_january(client, july):
     assert "Chọn quý." in page and "Kỳ: Quý 1/2026." not in page
 
 
+@pytest.mark.parametrize(
+    ("query", "label"),
+    [
+        ("kind=custom&first=2026-07-01&last=2026-07-09", "01/07/2026"),
+        ("kind=custom&year=1999&first=2026-07-01&last=2026-07-09", "01/07/2026"),
+        ("kind=year&year=2026&month=13&quarter=9&first=abc", "Năm 2026"),
+        ("kind=month&year=2026&month=7&first=abc&quarter=0", "Tháng 7/2026"),
+    ],
+)
+def test_fields_the_chosen_kind_does_not_read_are_not_checked(client, july, query, label):
+    """A custom range needs no year, and a stray month or day under a year is not an error:
+    the form sends every field, and a hand-made or bookmarked address may hold anything."""
+    form = PeriodForm(QueryDict(query))
+    assert form.is_valid(), form.errors
+    assert label in str(form.period().label())
+    assert _get(client, f"/thong-ke/csv/?{query}").status_code == 200
+
+
 # ---------------------------------------------------------------- filters
 
 FILTER_MESSAGES = {

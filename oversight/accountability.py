@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Procedure
@@ -160,16 +160,23 @@ def _add_ratings(found: dict[int, Record], period: Period, last: dt.date) -> Non
             found[official_id].rating_points += rated[dossier_id]
 
 
-def late_steps(period: Period, last: dt.date, official_id: int):
-    """The step runs an official held that ended late in the period (the `steps_late` count)."""
+def held_steps(official_id: int, agency_ids: frozenset[int] | None) -> QuerySet[StepRun]:
+    """The step runs an official held in units of these agencies (None: of every agency).
+
+    By the step's unit, as the counts are (`OfficialCount.unit_id`), not by the official's
+    unit today: an official moved to another agency keeps the earlier steps with the agency
+    where they were done, and its heads see them; the new agency's do not."""
+    runs = StepRun.objects.filter(assignee=official_id)
+    return runs if agency_ids is None else runs.filter(unit__agency_id__in=agency_ids)
+
+
+def late_steps(period: Period, last: dt.date, official_id: int, agency_ids=None):
+    """The step runs an official held that ended late in the period (the `steps_late` count),
+    in units of these agencies (None: of every agency)."""
     end = day_start(last + dt.timedelta(days=1))
     return (
-        StepRun.objects.filter(
-            assignee=official_id,
-            finished_at__gte=period.start,
-            finished_at__lt=end,
-            timeliness="late",
-        )
+        held_steps(official_id, agency_ids)
+        .filter(finished_at__gte=period.start, finished_at__lt=end, timeliness="late")
         .select_related("dossier__procedure", "step", "unit")
         .order_by("finished_at", "pk")
     )

@@ -18,11 +18,12 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from dossiers import services as sv
+from org.models import Role
 from oversight.accountability import RULE, enough_data, z_score
 from stats.overdue import count_overdue
 from tests import factories, oversight_history
 from tests.html_tables import row, row_links, table
-from tests.personas import actor, applicant, local
+from tests.personas import actor, applicant, local, official
 from tests.signin import sign_in
 
 JULY = "kind=month&year=2026&month=7"
@@ -321,3 +322,16 @@ def test_pages_in_english(english, client, history):
     assert "Service index for citizens and businesses" in index
     accountability = _page(client, f"/giam-sat/trach-nhiem/?{JULY}")
     assert "no data yet" in accountability
+
+
+def test_late_steps_stay_with_the_agency_where_they_were_done(client, history):
+    """An official moved to another agency: the late steps held before stay in the list of
+    the agency whose units held them, and the new agency's head does not see them."""
+    late = f"/giam-sat/trach-nhiem/{history.officer.pk}/buoc-tre/?{JULY}"
+    centre_head = official("centrehead", history.officer.unit, Role.HEAD)
+    history.officer.unit = history.outsider.unit
+    history.officer.save()
+    sign_in(client, centre_head)
+    assert history.k5.code in _page(client, late)
+    sign_in(client, history.outsider)
+    assert history.k5.code not in _page(client, late)

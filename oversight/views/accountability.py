@@ -51,15 +51,19 @@ def accountability(request: HttpRequest) -> HttpResponse:
 @oversight_required
 def late_steps(request: HttpRequest, official_id: int) -> HttpResponse:
     """The steps an official held that ended late in the period (their `late` number)."""
+    viewer = request.viewer
     official = Official.objects.select_related("user", "unit__agency").filter(pk=official_id)
     official = official.first()
-    if official is None or not request.viewer.may_see(official.unit.agency_id):
+    if official is None or not (
+        viewer.may_see(official.unit.agency_id)
+        or acc.held_steps(official.pk, viewer.agency_ids).exists()
+    ):
         raise Http404("no such official")
     choice = choose(request)
     if choice.period_problems:  # not the period the link promised: say so
         return bad_query(request, choice.period_problems)
     judged = choice.period.judged_day(timezone.localdate())
-    rows = acc.late_steps(choice.period, judged, official.pk) if judged else []
+    rows = acc.late_steps(choice.period, judged, official.pk, viewer.agency_ids) if judged else []
     context = {
         "choice": choice,
         "period": choice.period,

@@ -170,7 +170,9 @@ def held_steps(official_id: int, agency_ids: frozenset[int] | None) -> QuerySet[
     return runs if agency_ids is None else runs.filter(unit__agency_id__in=agency_ids)
 
 
-def late_steps(period: Period, last: dt.date, official_id: int, agency_ids=None):
+def late_steps(
+    period: Period, last: dt.date, official_id: int, agency_ids: frozenset[int] | None = None
+) -> QuerySet[StepRun]:
     """The step runs an official held that ended late in the period (the `steps_late` count),
     in units of these agencies (None: of every agency)."""
     end = day_start(last + dt.timedelta(days=1))

@@ -161,8 +161,9 @@ class IndexResult:
 
     @property
     def begun(self) -> bool:
-        """Whether the period had begun when judged (before it, nothing is measured)."""
-        return self.judged_at >= self.period.start
+        """Whether the period had begun when judged (before it, nothing is measured:
+        `Period.judged_day`, the rule `gather` follows)."""
+        return self.period.judged_day(timezone.localdate(self.judged_at)) is not None
 
     @property
     def points(self) -> Fraction:

@@ -39,6 +39,18 @@ def chromium(**context_options):
             browser.close()
 
 
+def tab_to(page, selector: str, most: int = 8) -> int:
+    """Press Tab until the focused element matches `selector` (no press if it has the focus
+    already); how many presses it took. A small number at each step of a walk shows a logical
+    tab order. Call it on a page whose autofocus has landed: a Tab pressed before Chromium
+    applies autofocus cancels it."""
+    for presses in range(most + 1):
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return presses
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} not reached with {most} presses of Tab")
+
+
 def serious_violations(page) -> list[str]:
     """axe-core's serious and critical findings on the page, as readable lines."""
     from axe_playwright_python.sync_playwright import Axe

@@ -30,7 +30,7 @@ from playwright.sync_api import expect
 from dossiers.integrity import verify_all
 from dossiers.lifecycle import Status
 from dossiers.models import Dossier
-from tests.browser import ARTIFACTS, chromium, plain_static_files
+from tests.browser import ARTIFACTS, chromium, plain_static_files, tab_to
 from tests.signin import session_cookie, sign_in
 from workdays import clock
 
@@ -43,15 +43,6 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def tab_to(page, selector: str, most: int = 8) -> None:
-    """Press Tab until the focused element matches `selector` (at most `most` presses)."""
-    for _ in range(most + 1):
-        if page.evaluate("s => document.activeElement.matches(s)", selector):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"{selector} not reached with {most} presses of Tab")
 
 
 def shoot(page, name: str) -> None:
@@ -155,14 +146,16 @@ def receive_by_keyboard(page, personal_id: str) -> str:
     page.keyboard.type("giay phep thu nghiem")
     page.keyboard.press("Enter")
     page.wait_for_url("**/tiep-nhan/?q=*")
-    tab_to(page, "ol.results a")
+    # Each page puts the focus where the keyboard goes next (autofocus). Chromium moves it
+    # there only after the page has loaded; a Tab pressed before would cancel it, so wait.
+    expect(page.locator("ol.results a").first).to_be_focused()
     page.keyboard.press("Enter")
     page.wait_for_url("**/tiep-nhan/?thu_tuc=*")
-    tab_to(page, "#id_so")
+    expect(page.locator("#id_so")).to_be_focused()
     page.keyboard.type(personal_id)
     page.keyboard.press("Enter")
     page.wait_for_url(f"**so={personal_id}*")
-    tab_to(page, "#id_name", most=12)
+    expect(page.locator("#id_name")).to_be_focused()
     page.keyboard.type("Lê Văn Cường")
     tab_to(page, "#id_birth_date", most=2)
     page.keyboard.type("01/05/1985")

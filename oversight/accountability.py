@@ -114,14 +114,21 @@ def _rows(period: Period, last: dt.date, agency_ids, by: tuple[str, ...]):
 
 
 def by_official(period: Period, last: dt.date, agency_ids) -> list[Record]:
-    """Per official with any count in the period (officials of the agencies' units)."""
+    """Per official with any count in the period made in the agencies' units, under the names
+    of the units where the counts were made (not the official's unit today)."""
     found: dict[int, Record] = {}
-    for row in _rows(period, last, agency_ids, ("official_id",)):
+    where: dict[int, set[int]] = defaultdict(set)
+    for row in _rows(period, last, agency_ids, ("official_id", "unit_id")):
         if row["official_id"]:
             found.setdefault(row["official_id"], Record(row["official_id"])).add(row)
-    people = Official.objects.filter(pk__in=found).select_related("user", "unit")
-    for person in people:
-        found[person.pk].name, found[person.pk].unit = str(person), person.unit.name
+            where[row["official_id"]].add(row["unit_id"])
+    names = dict(
+        OrgUnit.objects.filter(pk__in=set().union(*where.values())).values_list("pk", "name")
+    )
+    for person in Official.objects.filter(pk__in=found).select_related("user"):
+        record = found[person.pk]
+        record.name = str(person)
+        record.unit = ", ".join(sorted(names[u] for u in where[person.pk] if u in names))
     _add_ratings(found, period, last)
     return sorted(found.values(), key=lambda r: (r.unit, r.name))
 
@@ -271,9 +278,11 @@ class Signal:
 
 @dataclass
 class _Cell:
-    """Per (procedure, unit kind): each official's tally."""
+    """Per (procedure, unit kind): each official's tally, and the units where it was counted
+    (an official moved to another agency keeps their earlier counts with the earlier unit)."""
 
     officials: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    units: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
 
 
 def _tally(row: dict, counter: bool) -> Tally:
@@ -316,6 +325,7 @@ def _cells(period: Period, last: dt.date) -> dict[tuple[int, str], _Cell]:
         mine.supplements += tally.supplements
         mine.refusals += tally.refusals
         mine.base += tally.base
+        cells[(row["procedure"], kind)].units[row["official_id"]].add(row["unit_id"])
     return cells
 
 
@@ -339,30 +349,34 @@ def _test(cell: _Cell, rule: SignalRule) -> list[tuple[int, str, int, int, int, 
 
 
 def signals(period: Period, last: dt.date, agency_ids, rule: SignalRule = RULE) -> list[Signal]:
-    """Officials (of the agencies' units) whose rate on a procedure is far above their peers'."""
+    """Officials whose rate on a procedure is far above their peers', shown to the readers of
+    the agencies where the counts behind it were made (by the units of the counts, as the
+    figures are), under the names of those units."""
     hits = []
     for (procedure_id, _kind), cell in _cells(period, last).items():
-        hits += [(procedure_id, *hit) for hit in _test(cell, rule)]
+        hits += [(procedure_id, cell.units[hit[0]], *hit) for hit in _test(cell, rule)]
     if not hits:
         return []
     people = {
-        o.pk: o
-        for o in Official.objects.filter(pk__in={h[1] for h in hits}).select_related("user", "unit")
+        o.pk: o for o in Official.objects.filter(pk__in={h[2] for h in hits}).select_related("user")
     }
-    allowed = None if agency_ids is None else set(agency_ids)
+    units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=set().union(*(h[1] for h in hits)))}
     procedures = dict(
         Procedure.objects.filter(pk__in={h[0] for h in hits}).values_list("pk", "name")
     )
     result = []
-    for procedure_id, official_id, measure, x1, n1, x0, n0, z in hits:
-        person = people.get(official_id)
-        if person is None or (allowed is not None and person.unit.agency_id not in allowed):
+    for procedure_id, unit_ids, official_id, measure, x1, n1, x0, n0, z in hits:
+        person, where = people.get(official_id), [units[u] for u in unit_ids if u in units]
+        if person is None or not where:
             continue
+        if agency_ids is not None and not {u.agency_id for u in where} & set(agency_ids):
+            continue
+        names = ", ".join(sorted(u.name for u in where))
         result.append(
             Signal(
                 official_id,
                 str(person),
-                person.unit.name,
+                names,
                 procedures.get(procedure_id, ""),
                 measure,
                 x1,

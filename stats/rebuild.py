@@ -458,7 +458,7 @@ def _official_sources(d: Dialect) -> list[Source]:
                "JOIN org_official o ON o.id = e.actor_id "
                f"WHERE e.action IN ({wanted}) "
                "AND NOT (e.action = 'dossier.transferred' AND e.status_before = '')",
-               key=(*DOSSIER_KEY, "o.unit_id", "e.actor_id")),
+               key=(*DOSSIER_KEY, "COALESCE(e.actor_unit_id, o.unit_id)", "e.actor_id")),
         Source(d.day("r.finished_at"), {
             "steps_done": "1",
             "steps_early": _flag("r.timeliness = 'early'"),

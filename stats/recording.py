@@ -321,7 +321,7 @@ def _count_act(m: Counting) -> None:
         return
     if m.event.action == action_of(Move.TRANSFER) and not m.event.status_before:
         return
-    m.count_for(m.at, official.unit_id, official.pk, **{column: 1})
+    m.count_for(m.at, m.event.actor_unit_id, official.pk, **{column: 1})
 
 
 # ---------------------------------------------------------------- the hook

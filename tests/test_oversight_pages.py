@@ -310,6 +310,28 @@ def test_no_signal_from_a_tiny_sample(client, province):
     assert "Không có dấu hiệu nào trong kỳ này." in page
 
 
+def test_a_signal_stays_with_the_agency_where_its_counts_were_made(client, province):
+    """The officer guided 10 of 20 at the centre's counter, then moved to another agency: the
+    centre's head sees the signal under the counter's name; the new agency's head does not."""
+    ns = province
+    e = factories.procedure("Thủ tục E", legal_time_amount=Decimal(5))
+    e.agencies.set([ns.department])
+    _checks(ns.officer, 10, 10, local(2026, 7, 6, 8, 0), e)
+    _checks(ns.officer2, 1, 19, local(2026, 7, 7, 8, 0), e)
+    counter = ns.officer.unit
+    centre_head = official("centrehead", counter, Role.HEAD)
+    ns.officer.unit = ns.outsider.unit
+    ns.officer.save()
+    sign_in(client, centre_head)
+    page = _page(client, f"/giam-sat/trach-nhiem/?{JULY}")
+    assert page.count('class="signal"') == 1 and "<strong>Officer</strong>" in page
+    signal = page.split('class="signal"')[1].split("</div>")[0]
+    assert counter.name in signal and ns.outsider.unit.name not in signal
+    assert row(page, "table-officials", "Officer")[1] == counter.name
+    sign_in(client, ns.outsider)
+    assert 'class="signal"' not in _page(client, f"/giam-sat/trach-nhiem/?{JULY}")
+
+
 # ---------------------------------------------------------------- languages
 
 

@@ -8,6 +8,7 @@ A longer search: STATS_EXAMPLES=300 pytest tests/test_stats_rebuild.py
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import pytest
@@ -15,7 +16,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import precondition, rule, run_state_machine_as_test
 
 from dossiers import services as sv
-from stats.models import DossierTiming
+from org.models import OrgUnit
+from stats.models import DossierTiming, OfficialCount
 from stats.overdue import count_overdue
 from stats.rebuild import rebuild
 from tests.personas import actor, applicant, components, local
@@ -92,4 +94,32 @@ def test_a_wait_that_ends_as_an_apology_is_issued_still_moves_the_due_moment(pro
     timing = DossierTiming.objects.get(dossier_id=d.pk)
     assert timing.legal_due_at == local(2026, 11, 16, 9, 31)
     rebuild(now=same_minute)
+    assert summary_rows() == counted
+
+
+@pytest.mark.django_db
+def test_acts_stay_with_the_unit_where_they_were_made(province):
+    """An official moved to another agency: what they did before stays counted under the unit
+    where they did it, in the moves' counts and in a rebuild (the event records that unit)."""
+    ns = province
+    sv.receive_dossier(
+        actor=actor(ns.officer), procedure=ns.procedure, applicant=applicant(),
+        components=components(ns), at=local(2026, 11, 2, 8, 0),
+    )  # fmt: skip
+    counter_unit = ns.officer.unit_id
+    ns.officer.unit = OrgUnit.objects.create(
+        agency=ns.other, code="counter", name="Bộ phận một cửa", kind=OrgUnit.Kind.COUNTER
+    )
+    ns.officer.save()
+    ns.officer.refresh_from_db()
+    sv.receive_dossier(
+        actor=actor(ns.officer), procedure=ns.procedure, applicant=applicant(2),
+        components=components(ns), at=local(2026, 11, 3, 9, 0),
+    )  # fmt: skip
+    counted = summary_rows()
+    units = dict(
+        OfficialCount.objects.filter(official_id=ns.officer.pk).values_list("day", "unit_id")
+    )
+    assert units == {dt.date(2026, 11, 2): counter_unit, dt.date(2026, 11, 3): ns.officer.unit_id}
+    rebuild(now=local(2026, 11, 3, 10, 0))
     assert summary_rows() == counted

@@ -271,6 +271,7 @@ class BulkEngine(_BulkMoves):
         event = self._add(
             Event, dossier_id=dossier.pk, seq=dossier.last_event_seq + 1,
             action=f"dossier.{move.value}", actor_id=actor.official.pk if actor.official else None,
+            actor_unit_id=actor.official.unit_id if actor.official else None,
             actor_label=actor.label, on_behalf_of_id=on_behalf_of.pk if on_behalf_of else None,
             role=actor.role, at=at, status_before=before or "", status_after=dossier.status,
             note=note, data=data or {},

@@ -34,6 +34,14 @@ class Event(models.Model):
         verbose_name=_("người thực hiện"),
     )  # fmt: skip
     actor_label = models.CharField(_("người thực hiện (tên)"), max_length=255)
+    # The actor's unit when they acted: an official moved later keeps their earlier acts with
+    # the unit (and agency) where they made them, in the counts and in a rebuild. A record of
+    # fact, never followed as a relation: no index and no database constraint on the largest
+    # table (each insert would check it); the ORM still refuses to delete a unit it names.
+    actor_unit = models.ForeignKey(
+        "org.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False, db_constraint=False, verbose_name=_("đơn vị của người thực hiện"),
+    )  # fmt: skip
     on_behalf_of = models.ForeignKey(
         "org.Official", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("thay mặt"),
@@ -73,13 +81,15 @@ class Event(models.Model):
         raise TypeError("dossier events are append-only")
 
     def content(self) -> dict:
-        """What the hash covers: everything but the row id and the hash itself."""
+        """What the hash covers: everything but the row id and the hash itself. The actor's
+        unit only when recorded, so events written before it existed keep their hashes."""
         return {
             "dossier": self.dossier_id,
             "seq": self.seq,
             "action": self.action,
             "actor": self.actor_id,
             "actor_label": self.actor_label,
+            **({"actor_unit": self.actor_unit_id} if self.actor_unit_id is not None else {}),
             "on_behalf_of": self.on_behalf_of_id,
             "role": self.role,
             "at": self.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),

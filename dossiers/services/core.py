@@ -124,6 +124,7 @@ def append_event(
         action=f"dossier.{move.value}",
         actor=actor.official,
         actor_label=actor.label,
+        actor_unit_id=actor.official.unit_id if actor.official else None,
         on_behalf_of=on_behalf_of,
         role=actor.role,
         at=at,

@@ -82,7 +82,9 @@ def test_the_timeline_says_who_in_which_role_and_when(province, dossier):
     timeline = html[html.index('id="timeline-h"') :]
     assert timeline.index("Tiếp nhận") < timeline.index("Chuyển bước tiếp theo")
     assert timeline.index("Chuyển bước tiếp theo") < timeline.index("Phân công xử lý")
-    assert "Head (Trưởng/phó phòng)" in timeline and "giao cho Specialist" in timeline
+    # Who, in which role and in which unit (the unit they were in when they acted).
+    assert f"Head (Trưởng/phó phòng, {province.head.unit.name})" in timeline
+    assert "giao cho Specialist" in timeline
     assert "09:00 02/11/2026" in timeline and "bước 1 → bước 2" in timeline
 
 

@@ -90,7 +90,7 @@ def _run_row(run: StepRun, now: dt.datetime) -> RunRow:
 class TimelineRow:
     event: Event
     what: str
-    role: str
+    role: str  # the actor's role and, for an official, the unit they acted in
     detail: str
 
 
@@ -125,13 +125,20 @@ def _event_detail(event: Event) -> str:
     return "; ".join(parts)
 
 
+def _acting_as(event: Event) -> str:
+    """The actor's role, and the unit they acted in (recorded with the event: an official
+    moved since is shown where they were)."""
+    unit = event.actor_unit.name if event.actor_unit else ""
+    return ", ".join(part for part in (str(ROLE_LABELS.get(event.role, event.role)), unit) if part)
+
+
 def _timeline(dossier: Dossier) -> list[TimelineRow]:
-    events = dossier.events.select_related("on_behalf_of__user").order_by("seq")
+    events = dossier.events.select_related("on_behalf_of__user", "actor_unit").order_by("seq")
     return [
         TimelineRow(
             event=e,
             what=str(MOVE_LABELS.get(e.action.removeprefix("dossier."), e.action)),
-            role=str(ROLE_LABELS.get(e.role, e.role)),
+            role=_acting_as(e),
             detail=_event_detail(e),
         )
         for e in events

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def csv_text(value: str) -> str:

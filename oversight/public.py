@@ -2,8 +2,9 @@
 
 Per agency, field or level and for a period: received, resolved, early or on time, late,
 online rate, average processing time, satisfaction; two charts drawn on the server (SVG) with
-their tables as text alternatives; a CSV of the same figures (UTF-8 with a byte order mark,
-so Excel opens Vietnamese correctly); the province's service index and the agencies' ranking.
+their tables as text alternatives; the same figures as CSV (UTF-8 with a byte order mark, so
+Excel opens Vietnamese correctly) and as an Excel workbook (numbers as numbers); the
+province's service index and the agencies' ranking.
 Figures are cached (`oversight.caching`: the key holds the latest change, so a move shows at
 once).
 """
@@ -22,7 +23,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_safe
 
 from catalog.models import Field
-from motcua.spreadsheets import csv_text
+from motcua.spreadsheets import XLSX_TYPE, csv_text, sheet_row
 from org.models import Agency
 from oversight import charts, indexing
 from oversight.caching import cached, latest_change
@@ -156,41 +157,31 @@ def _page(request: HttpRequest, choice: Choice, status: int = 200) -> HttpRespon
     return render(request, "oversight/public_statistics.html", context, status=status)
 
 
+# The table's columns: heading, the figure of a row, and how a file shows it ("count", "rate"
+# a fraction shown as a percentage, "number" a decimal).
+COLUMNS = (
+    (lambda: pgettext("figures", "Tiếp nhận"), lambda h: h.received, "count"),
+    (lambda: _("Tiếp nhận trực tuyến"), lambda h: h.received_online, "count"),
+    (lambda: _("Tỷ lệ trực tuyến (%)"), lambda h: h.online_rate, "rate"),
+    (lambda: _("Đã giải quyết"), lambda h: h.resolved, "count"),
+    (lambda: _("Trước hạn"), lambda h: h.resolved_early, "count"),
+    (lambda: _("Đúng hạn"), lambda h: h.resolved_on_time, "count"),
+    (lambda: _("Quá hạn"), lambda h: h.resolved_late, "count"),
+    (lambda: _("Tỷ lệ đúng hạn (%)"), lambda h: h.in_time_rate, "rate"),
+    (lambda: _("Thời gian giải quyết trung bình (ngày làm việc)"), lambda h: h.average_days,
+     "number"),
+    (lambda: _("Số lượt đánh giá"), lambda h: h.ratings, "count"),
+    (lambda: _("Tỷ lệ hài lòng (%)"), lambda h: h.satisfaction, "rate"),
+    (lambda: _("Điểm đánh giá trung bình (1-5)"), lambda h: h.average_rating, "number"),
+)  # fmt: skip
+
+
 def csv_rows(rows: list[Handling], whole: Handling, by: str) -> list[list]:
-    head = [
-        by_labels()[by],
-        pgettext("figures", "Tiếp nhận"),
-        _("Tiếp nhận trực tuyến"),
-        _("Tỷ lệ trực tuyến (%)"),
-        _("Đã giải quyết"),
-        _("Trước hạn"),
-        _("Đúng hạn"),
-        _("Quá hạn"),
-        _("Tỷ lệ đúng hạn (%)"),
-        _("Thời gian giải quyết trung bình (ngày làm việc)"),
-        _("Số lượt đánh giá"),
-        _("Tỷ lệ hài lòng (%)"),
-        _("Điểm đánh giá trung bình (1-5)"),
-    ]
-    body = [head]
+    """The table as CSV rows: rates in percent and decimals with two places, dot decimals."""
+    shown = {"count": str, "rate": _pct, "number": _num}
+    body = [[by_labels()[by], *(head() for head, _value, _kind in COLUMNS)]]
     for h in [*rows, whole]:
-        body.append(
-            [
-                csv_text(h.label),
-                h.received,
-                h.received_online,
-                _pct(h.online_rate),
-                h.resolved,
-                h.resolved_early,
-                h.resolved_on_time,
-                h.resolved_late,
-                _pct(h.in_time_rate),
-                _num(h.average_days),
-                h.ratings,
-                _pct(h.satisfaction),
-                _num(h.average_rating),
-            ]
-        )
+        body.append([csv_text(h.label), *(shown[kind](value(h)) for _head, value, kind in COLUMNS)])
     return body
 
 
@@ -202,6 +193,49 @@ def _num(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
+def _download(choice: Choice, write, content_type: str, extension: str) -> HttpResponse:
+    period, by = choice.period, choice.by
+    figures = _figures(period, choice.filters, by)
+    response = HttpResponse(write(figures, choice), content_type=content_type)
+    name = f"thong-ke-{by}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _csv_bytes(figures: dict, choice: Choice) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(csv_rows(figures["rows"], figures["total"], choice.by))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _xlsx_bytes(figures: dict, choice: Choice) -> bytes:
+    """One sheet: the title and period, the headings, a row per group and the total; counts
+    are whole numbers, rates percentages and averages decimals, so Excel in any regional
+    setting reads them as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Thống kê")[:31]
+    ws.append([_("Thống kê tình hình giải quyết thủ tục hành chính")])
+    ws.append([choice.period.label()])
+    ws.append([by_labels()[choice.by], *(head() for head, _value, _kind in COLUMNS)])
+    formats = {"count": "0", "rate": "0.00%", "number": "0.00"}
+    for h in [*figures["rows"], figures["total"]]:
+        values = [None if (v := value(h)) is None else float(v) for _h, value, _k in COLUMNS]
+        ws.append(sheet_row(ws, [h.label, *values]))
+        for cell, (_head, _value, kind) in zip(ws[ws.max_row][1:], COLUMNS, strict=True):
+            cell.number_format = formats[kind]
+    for cell in (ws["A1"], *ws[3], *ws[ws.max_row]):
+        cell.font = Font(bold=True)
+    ws.column_dimensions["A"].width = 40
+    ws.freeze_panes = "B4"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 @require_safe
 def statistics_csv(request: HttpRequest) -> HttpResponse:
     """The table of the page as CSV: UTF-8 with BOM, comma-separated, dot decimals. A query
@@ -210,16 +244,17 @@ def statistics_csv(request: HttpRequest) -> HttpResponse:
     choice = _choose(request.GET)
     if choice.problems:
         return _page(request, choice, status=400)
-    period, filters, by = choice.period, choice.filters, choice.by
-    figures = _figures(period, filters, by)
-    out = io.StringIO()
-    csv.writer(out).writerows(csv_rows(figures["rows"], figures["total"], by))
-    response = HttpResponse(
-        ("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
-    )
-    name = f"thong-ke-{by}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return _download(choice, _csv_bytes, "text/csv; charset=utf-8", "csv")
+
+
+@require_safe
+def statistics_xlsx(request: HttpRequest) -> HttpResponse:
+    """The table of the page as an Excel workbook, numbers as numbers (the CSV's dot decimals
+    may open as text in Excel set to Vietnamese); a wrong query gets the page, as the CSV."""
+    choice = _choose(request.GET)
+    if choice.problems:
+        return _page(request, choice, status=400)
+    return _download(choice, _xlsx_bytes, XLSX_TYPE, "xlsx")
 
 
 @require_safe

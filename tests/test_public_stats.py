@@ -137,6 +137,35 @@ def test_csv_has_the_same_figures_with_a_bom(client, history):
     assert rows[-1][:2] == ["Tổng cộng", "7"]
 
 
+def test_excel_has_the_same_figures_as_numbers(client, history):
+    """The workbook holds the CSV's figures as numbers (rates as fractions shown in percent),
+    which Excel reads whatever its regional setting; a formula-like name stays text."""
+    from openpyxl import load_workbook
+
+    from org.models import Agency
+
+    Agency.objects.filter(name=OTHER).update(name="=HYPERLINK(1)")
+    response = client.get(f"/thong-ke/xlsx/?{JULY}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument")
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert rows[2][:3] == ["Cơ quan", "Tiếp nhận", "Tiếp nhận trực tuyến"]
+    department = next(r for r in rows if r[0] == DEPARTMENT)
+    assert department[1:4] == [6, 1, pytest.approx(1 / 6)]
+    assert department[4:9] == [4, 1, 1, 2, pytest.approx(0.5)]
+    assert department[9] == pytest.approx(5.57, abs=0.005) and department[10:] == [2, 0.5, 3.5]
+    rate = next(r for r in sheet.iter_rows() if r[0].value == DEPARTMENT)[3]
+    assert rate.number_format == "0.00%" and rate.data_type == "n"
+    assert "=HYPERLINK(1)" in [r[0] for r in rows]
+    assert all(c.data_type != "f" for r in sheet.iter_rows() for c in r)
+    assert rows[-1][:2] == ["Tổng cộng", 7]
+    # A wrong period gets the page and its message, not a file of other figures.
+    wrong = client.get("/thong-ke/xlsx/?kind=month&year=2026&month=13")
+    assert wrong.status_code == 400 and "text/html" in wrong["Content-Type"]
+
+
 def test_cached_page_shows_a_new_move_at_once(client, history, django_assert_max_num_queries):
     first = _get(client, JULY)
     assert row(first, "table-groups", DEPARTMENT)[1] == "6"
@@ -169,6 +198,11 @@ def test_english_page(english, client, history):
     response = client.get(f"/thong-ke/csv/?{JULY}")
     header = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert header[:2] == ["Agency", "Received"]
+    assert "Download the table:" in page and "/thong-ke/xlsx/?" in page
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(client.get(f"/thong-ke/xlsx/?{JULY}").content))
+    assert [c.value for c in workbook.active[3]][:2] == ["Agency", "Received"]
 
 
 def test_a_name_that_starts_like_a_formula_stays_text_in_the_csv(client, history):

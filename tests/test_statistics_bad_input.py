@@ -147,8 +147,9 @@ def test_a_bad_period_on_a_page_without_form_is_a_400_that_says_why(client, july
         page = response.content.decode()
         assert "Địa chỉ trang có tham số không hợp lệ" in page, url
         assert all(e in page for e in errors), (url, errors)
-    csv = _get(client, f"/thong-ke/csv/?{query}")
-    assert csv.status_code == 400 and all(e in csv.content.decode() for e in errors)
+    for download in ("csv", "xlsx"):
+        file = _get(client, f"/thong-ke/{download}/?{query}")
+        assert file.status_code == 400 and all(e in file.content.decode() for e in errors)
 
 
 def test_days_outside_the_years_of_the_data_are_refused_not_crashed(client, july):
@@ -208,8 +209,9 @@ def test_public_statistics_say_which_filter_named_nothing(client, july, name, va
     # Everything is shown instead, and said so: both agencies' July figures.
     rows = [r[0] for r in table(page.content.decode(), "table-groups")[1:]]
     assert len(rows) >= 2 and rows[-1] == "Tổng cộng"
-    csv = _get(client, f"/thong-ke/csv/?{JULY}&{name}={value}")
-    assert csv.status_code == 400 and FILTER_MESSAGES[name] in csv.content.decode()
+    for download in ("csv", "xlsx"):
+        file = _get(client, f"/thong-ke/{download}/?{JULY}&{name}={value}")
+        assert file.status_code == 400 and FILTER_MESSAGES[name] in file.content.decode()
 
 
 def test_an_empty_filter_means_all_without_a_message(client, july):

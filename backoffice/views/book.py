@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 
 from access.decorators import official_required
 from motcua.params import day_outside
+from motcua.spreadsheets import XLSX_TYPE
 from org.models import Agency, Official, OrgUnit, Role
 from paperwork.book import BookFilters, tracking_book_pdf, tracking_book_xlsx
 from paperwork.forms import FormUnavailable
@@ -98,7 +99,7 @@ def tracking_book(request: HttpRequest) -> HttpResponse:
 def _download(content: bytes, kind: str, start: dt.date, end: dt.date) -> HttpResponse:
     types = {
         "pdf": "application/pdf",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xlsx": XLSX_TYPE,
     }
     response = HttpResponse(content, content_type=types[kind])
     name = f"so-theo-doi-{start:%Y%m%d}-{end:%Y%m%d}.{kind}"

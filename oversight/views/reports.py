@@ -8,13 +8,14 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from motcua.spreadsheets import XLSX_TYPE
 from oversight import reports
 from oversight.choosing import Filters
 from oversight.scope import oversight_required
 from oversight.views.common import Choice, bad_query, choices_for, choose
 
 TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": XLSX_TYPE,
     "pdf": "application/pdf",
 }
 

@@ -10,7 +10,8 @@ count is the official's unit when it was made.
 
 Ratings are read from the ratings table (they are not in the summary tables yet): an
 official's average is over the ratings given in the period to dossiers in which they held a
-step or signed the result.
+step or signed the result; a unit's, to dossiers in which it held a step or recorded the
+result.
 
 Signals (`signals`): see `SignalRule` and the page text; a signal is a prompt to look at the
 dossiers, not a finding.
@@ -26,15 +27,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Procedure
-from dossiers.models import Result, StepRun
+from dossiers.lifecycle import Move
+from dossiers.models import Event, Result, StepRun
 from org.models import Official, OrgUnit
 from ratings.models import Rating
 from service_index.periods import Period
 from stats.models import OfficialCount
 from stats.queries import day_start
+from stats.recording import action_of
 
 SUMMED = (
     "receptions",
@@ -139,32 +143,50 @@ def by_unit(period: Period, last: dt.date, agency_ids) -> list[Record]:
         found.setdefault(row["unit_id"], Record(row["unit_id"])).add(row)
     for unit in OrgUnit.objects.filter(pk__in=found).select_related("agency"):
         found[unit.pk].name, found[unit.pk].unit = unit.name, unit.agency.name
+    _add_unit_ratings(found, period, last)
     return sorted(found.values(), key=lambda r: (r.unit, r.name))
+
+
+def _rated(period: Period, last: dt.date) -> dict[int, int]:
+    """The dossiers rated in the period, with their overall rating."""
+    end = day_start(last + dt.timedelta(days=1))
+    ratings = Rating.objects.filter(rated_at__gte=period.start, rated_at__lt=end)
+    return dict(ratings.values_list("dossier_id", "overall"))
+
+
+def _credit(found: dict[int, Record], rated: dict[int, int], pairs: Iterable[tuple]) -> None:
+    """Add each rated dossier's rating once to each record among its (dossier, key) pairs."""
+    holders: dict[int, set[int]] = defaultdict(set)
+    for dossier_id, key in pairs:
+        holders[dossier_id].add(key)
+    for dossier_id, keys in holders.items():
+        for key in keys & found.keys():
+            found[key].ratings += 1
+            found[key].rating_points += rated[dossier_id]
 
 
 def _add_ratings(found: dict[int, Record], period: Period, last: dt.date) -> None:
     """Each official's ratings: dossiers rated in the period where they held a step or signed
     the result (a rating counts once per official)."""
-    end = day_start(last + dt.timedelta(days=1))
-    rated = dict(
-        Rating.objects.filter(rated_at__gte=period.start, rated_at__lt=end).values_list(
-            "dossier_id", "overall"
-        )
-    )
-    if not rated:
+    if not (rated := _rated(period, last)):
         return
-    people: dict[int, set[int]] = defaultdict(set)
     runs = StepRun.objects.filter(dossier__in=list(rated), assignee__isnull=False)
-    for dossier_id, official_id in runs.values_list("dossier_id", "assignee_id"):
-        people[dossier_id].add(official_id)
-    for dossier_id, signer_id in Result.objects.filter(dossier__in=list(rated)).values_list(
-        "dossier_id", "signer_id"
-    ):
-        people[dossier_id].add(signer_id)
-    for dossier_id, officials in people.items():
-        for official_id in officials & set(found):
-            found[official_id].ratings += 1
-            found[official_id].rating_points += rated[dossier_id]
+    signers = Result.objects.filter(dossier__in=list(rated))
+    held = runs.values_list("dossier_id", "assignee_id")
+    _credit(found, rated, [*held, *signers.values_list("dossier_id", "signer_id")])
+
+
+def _add_unit_ratings(found: dict[int, Record], period: Period, last: dt.date) -> None:
+    """Each unit's ratings: dossiers rated in the period where the unit held a step or
+    recorded the result (the unit of the official who recorded it, when they did; a rating
+    counts once per unit)."""
+    if not (rated := _rated(period, last)):
+        return
+    runs = StepRun.objects.filter(dossier__in=list(rated)).values_list("dossier_id", "unit_id")
+    results = Event.objects.filter(
+        dossier__in=list(rated), action=action_of(Move.RECORD_RESULT), actor__isnull=False
+    ).values_list("dossier_id", Coalesce("actor_unit_id", "actor__unit_id"))
+    _credit(found, rated, [*runs, *results])
 
 
 def held_steps(official_id: int, agency_ids: frozenset[int] | None) -> QuerySet[StepRun]:

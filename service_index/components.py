@@ -66,7 +66,9 @@ NO_PAYMENTS = _(
 )
 NO_FEEDBACK = _("Hệ thống chưa có chức năng tiếp nhận, xử lý phản ánh, kiến nghị.")
 NO_RATINGS = _(
-    "Cần dữ liệu đánh giá của người dân và phản ánh, kiến nghị; hệ thống chưa có các dữ liệu này."
+    "Công thức cần cả số hồ sơ có phản ánh, kiến nghị; hệ thống đã ghi nhận đánh giá của người "
+    "dân nhưng chưa có chức năng tiếp nhận phản ánh, kiến nghị, nên chưa tính được chỉ tiêu này "
+    "(tính thiếu phần phản ánh sẽ cho kết quả cao hơn thực tế)."
 )
 P = Fraction
 

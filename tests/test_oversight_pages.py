@@ -245,6 +245,12 @@ def test_accountability_per_official(client, history):
         "0", "0", "0", "0", "1", "0", "1", "0"]  # fmt: skip
     assert row(page, "table-officials", "Leader")[2:] == [
         "0", "0", "0", "0", "0", "0", "0", "1", "chưa có dữ liệu", "3,50 (2)"]  # fmt: skip
+    # A unit's rating: the dossiers rated where it held a step or recorded the result. K1 (5)
+    # and K3 (2) had no internal process; the leader recorded both results.
+    ratings = {(r[0], r[1]): r[-1] for r in table(page, "table-units")[1:]}
+    assert ratings[("Lãnh đạo", DEPARTMENT)] == "3,50 (2)"
+    assert ratings[("Lãnh đạo", "Sở khác")] == ratings[("Bộ phận một cửa", "Trung tâm phục vụ")]
+    assert ratings[("Bộ phận một cửa", "Trung tâm phục vụ")] == "– (0)"
     late = row_links(page, "table-officials", "Officer")[4][0]
     steps = _page(client, late)
     assert history.k5.code in steps and history.k6.code not in steps

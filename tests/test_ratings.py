@@ -148,3 +148,21 @@ def test_ratings_count_in_the_statistics_and_the_rebuild_finds_the_same(finished
     assert tally() == [0, 0, 1]
     call_command("stats_rebuild", verbosity=0)
     assert tally() == [0, 0, 1]
+
+
+def test_a_rating_counts_once_for_each_unit_that_held_a_step_or_recorded_the_result(province):
+    """The accountability table per unit (O3): the counter, the division (the specialist's and
+    the head's steps, one rating all the same) and the leadership (its step and the result)."""
+    import datetime as dt
+
+    from oversight.accountability import by_unit
+    from service_index.periods import Period
+
+    for overall in (4, 2):
+        rate_dossier(dossier=_with_result(province), overall=overall, channel="kiosk",
+                     at=local(2026, 11, 3, 9, 0))  # fmt: skip
+    units = {r.name: (r.ratings, r.average_rating) for r in by_unit(
+        Period.month(2026, 11), dt.date(2026, 11, 30), None)}  # fmt: skip
+    assert units == {
+        "Bộ phận một cửa": (2, 3), "Phòng chuyên môn": (2, 3), "Lãnh đạo": (2, 3),
+    }  # fmt: skip

@@ -15,6 +15,7 @@ import csv
 import io
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -37,8 +38,9 @@ from oversight.choosing import (
     with_problems,
 )
 from oversight.figures import Handling, handling_by, level_names, monthly, total
-from service_index.components import COMPONENTS, GROUPS
-from service_index.compute import Scope
+from oversight.templatetags.oversight_tags import percent
+from service_index.components import COMPONENTS, GROUPS, Component
+from service_index.compute import Scope, Settings
 from service_index.periods import Period
 
 BY_CHOICES = ("agency", "field", "level")
@@ -261,5 +263,29 @@ def statistics_xlsx(request: HttpRequest) -> HttpResponse:
 def formulas(request: HttpRequest) -> HttpResponse:
     """Every component of the service index: group, formula, target, or why it is not
     measured (the page each figure links to)."""
-    groups = [(g, [c for c in COMPONENTS if c.group == g.code]) for g in GROUPS]
+    settings = Settings.current()
+    groups = [
+        (g, [_Rule(c, settings.targets[c.code], settings.points.get(c.code))
+             for c in COMPONENTS if c.group == g.code])
+        for g in GROUPS
+    ]  # fmt: skip
     return render(request, "oversight/formulas.html", {"groups": groups})
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A component as the index scores it: the target and points in force (the decision's,
+    the defaults, or the province's settings, `service_index.conf`)."""
+
+    component: Component
+    target: Fraction
+    points: Fraction | None
+
+    @property
+    def target_source(self) -> str:
+        stated = self.component.target
+        if stated is None:
+            return _("quyết định không nêu mức; mặc định 100%, tỉnh có thể đặt khác")
+        if stated != self.target:
+            return _("do tỉnh đặt; quyết định nêu %(p)s") % {"p": percent(stated, 0)}
+        return _("theo quyết định")

@@ -203,6 +203,12 @@ def test_index_of_the_agency_with_links_to_formula_and_dossiers(client, history)
     assert "Công thức:" in numerator
     denominator = _page(client, links[2][0])
     assert len(_codes(denominator)) == 8
+    # The average time's numerator is working minutes, not dossiers: said so, and not a link
+    # (only the resolved dossiers behind the denominator are listed).
+    average = row(page, "table-index", "Thời gian giải quyết trung bình")
+    assert average[1:4] == ["10020 phút làm việc", "4", "5,57 ngày"]
+    links = row_links(page, "table-index", "Thời gian giải quyết trung bình")
+    assert links[1] == [] and len(_codes(_page(client, links[2][0]))) == 4
     # Components the system cannot measure are shown as such, with no number.
     publicity = row(
         page,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.conf import settings
@@ -187,6 +188,26 @@ def test_the_service_index_summary_and_ranking(client, history):
     assert formulas.status_code == 200
     text = formulas.content.decode()
     assert 'id="progress.on_time"' in text and "Hệ thống chưa đo được" in text
+
+
+def test_the_formula_page_shows_the_target_and_points_in_force(client, monkeypatch):
+    """Each scored component with the target the index scores against and its points: the
+    decision's target, 100% where the decision states none, or the province's setting."""
+
+    def said(text: str, code: str) -> str:
+        block = text.split(f'id="{code}"')[1].split("</dd>")[0]
+        return " ".join(re.sub(r"<[^>]+>", " ", block).split())
+
+    page = client.get("/thong-ke/cong-thuc/").content.decode()
+    assert "Mức chỉ tiêu: 100% (quyết định không nêu mức" in said(page, "progress.on_time")
+    assert "Điểm tối đa: 20,00" in said(page, "progress.on_time")  # the group's only scored one
+    assert "Mức chỉ tiêu: 80% (theo quyết định)" in said(page, "online_service.procedures_online")
+    assert "Mức chỉ tiêu" not in said(page, "progress.average_time")  # for reference only
+    monkeypatch.setenv("MOTCUA_INDEX_TARGETS", "online_service.procedures_online=90")
+    page = client.get("/thong-ke/cong-thuc/").content.decode()
+    assert "Mức chỉ tiêu: 90% (do tỉnh đặt; quyết định nêu 80%)" in said(
+        page, "online_service.procedures_online"
+    )
 
 
 def test_english_page(english, client, history):

@@ -28,7 +28,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from catalog.models import Field
+from catalog.models import Field, Procedure
 from catalog.processes import hours_per_working_day
 from dossiers.models.dossier import Channel
 from org.models import AdministrativeLevel, Agency
@@ -44,6 +44,9 @@ GROUPS = {
     "agency": ("agency", "dossier__processing_agency"),
     "field": ("procedure__field", "dossier__procedure__field"),
     "level": ("agency__level__process_group", "dossier__processing_agency__level__process_group"),
+    # Per procedure: from the day rows only (the month rows are per field), so a long period
+    # reads more rows; the public page caches it like the others.
+    "procedure": ("procedure", "dossier__procedure"),
 }
 FLOW_COUNTERS = (
     "received",
@@ -279,4 +282,6 @@ def label_map(group: str, keys: Iterable) -> dict:
         return dict(Field.objects.filter(pk__in=keys).values_list("pk", "name"))
     if group == "level":
         return level_names()
+    if group == "procedure":
+        return dict(Procedure.objects.filter(pk__in=keys).values_list("pk", "name"))
     return {}

@@ -43,12 +43,17 @@ from service_index.components import COMPONENTS, GROUPS, Component
 from service_index.compute import Scope, Settings
 from service_index.periods import Period
 
-BY_CHOICES = ("agency", "field", "level")
+BY_CHOICES = ("agency", "field", "level", "procedure")
 CHART_ROWS = 15
 
 
 def by_labels() -> dict[str, str]:
-    return {"agency": _("Cơ quan"), "field": _("Lĩnh vực"), "level": _("Cấp hành chính")}
+    return {
+        "agency": _("Cơ quan"),
+        "field": _("Lĩnh vực"),
+        "level": _("Cấp hành chính"),
+        "procedure": _("Thủ tục"),
+    }
 
 
 def _by(query) -> tuple[str, list[str]]:

@@ -167,6 +167,21 @@ def test_excel_has_the_same_figures_as_numbers(client, history):
     assert wrong.status_code == 400 and "text/html" in wrong["Content-Type"]
 
 
+def test_figures_per_procedure_with_its_average_time(client, history):
+    """Per procedure (domain rules: the average processing time per procedure), from the day
+    rows. July: B resolved J3, K1, K2, K3 in 3660 + 510 + 2190 + 3660 working minutes, 5.57
+    days each; C resolved K7 in 510 minutes, 1.13 days; A received K5 and K6, resolved none."""
+    body = client.get(f"/thong-ke/csv/?{JULY}&by=procedure").content.decode("utf-8-sig")
+    rows = {r[0]: r[1:] for r in csv.reader(io.StringIO(body))}
+    assert rows["Thủ tục"][0] == "Tiếp nhận"
+    assert rows["Thủ tục B"][:9] == ["4", "1", "25.00", "4", "1", "1", "2", "50.00", "5.57"]
+    assert rows["Thủ tục C"][3] == "1" and rows["Thủ tục C"][8] == "1.13"
+    assert rows[history.a.name][:4] == ["2", "0", "0.00", "0"] and rows[history.a.name][8] == ""
+    page = _get(client, f"{JULY}&by=procedure")
+    assert '<option value="procedure" selected>Thủ tục</option>' in page
+    assert row(page, "table-groups", "Thủ tục B")[1] == "4"
+
+
 def test_cached_page_shows_a_new_move_at_once(client, history, django_assert_max_num_queries):
     first = _get(client, JULY)
     assert row(first, "table-groups", DEPARTMENT)[1] == "6"

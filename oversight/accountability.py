@@ -34,7 +34,6 @@ from catalog.models import Procedure
 from dossiers.lifecycle import Move
 from dossiers.models import Event, Result, StepRun
 from org.models import Official, OrgUnit
-from ratings.models import Rating
 from service_index.periods import Period
 from stats.models import OfficialCount
 from stats.queries import day_start
@@ -133,7 +132,7 @@ def by_official(period: Period, last: dt.date, agency_ids) -> list[Record]:
         record = found[person.pk]
         record.name = str(person)
         record.unit = ", ".join(sorted(names[u] for u in where[person.pk] if u in names))
-    _add_ratings(found, period, last)
+    _add_ratings(found, period, last, agency_ids)
     return sorted(found.values(), key=lambda r: (r.unit, r.name))
 
 
@@ -147,46 +146,47 @@ def by_unit(period: Period, last: dt.date, agency_ids) -> list[Record]:
     return sorted(found.values(), key=lambda r: (r.unit, r.name))
 
 
-def _rated(period: Period, last: dt.date) -> dict[int, int]:
-    """The dossiers rated in the period, with their overall rating."""
+def _rated_in(period: Period, last: dt.date) -> dict[str, dt.datetime]:
+    """The lookups of rows whose dossier was rated in the period (joined in SQL: a year of a
+    province's ratings is too many ids to pass as a list)."""
     end = day_start(last + dt.timedelta(days=1))
-    ratings = Rating.objects.filter(rated_at__gte=period.start, rated_at__lt=end)
-    return dict(ratings.values_list("dossier_id", "overall"))
+    return {"dossier__rating__rated_at__gte": period.start, "dossier__rating__rated_at__lt": end}
 
 
-def _credit(found: dict[int, Record], rated: dict[int, int], pairs: Iterable[tuple]) -> None:
-    """Add each rated dossier's rating once to each record among its (dossier, key) pairs."""
-    holders: dict[int, set[int]] = defaultdict(set)
-    for dossier_id, key in pairs:
-        holders[dossier_id].add(key)
-    for dossier_id, keys in holders.items():
-        for key in keys & found.keys():
+def _credit(found: dict[int, Record], triples: Iterable[tuple[int, int, int]]) -> None:
+    """Add each rated dossier's rating once to each record among its (dossier, key, rating)."""
+    seen: set[tuple[int, int]] = set()
+    for dossier_id, key, overall in triples:
+        if key in found and (dossier_id, key) not in seen:
+            seen.add((dossier_id, key))
             found[key].ratings += 1
-            found[key].rating_points += rated[dossier_id]
+            found[key].rating_points += overall
 
 
-def _add_ratings(found: dict[int, Record], period: Period, last: dt.date) -> None:
-    """Each official's ratings: dossiers rated in the period where they held a step or signed
-    the result (a rating counts once per official)."""
-    if not (rated := _rated(period, last)):
-        return
-    runs = StepRun.objects.filter(dossier__in=list(rated), assignee__isnull=False)
-    signers = Result.objects.filter(dossier__in=list(rated))
-    held = runs.values_list("dossier_id", "assignee_id")
-    _credit(found, rated, [*held, *signers.values_list("dossier_id", "signer_id")])
+def _add_ratings(found: dict[int, Record], period: Period, last: dt.date, agency_ids) -> None:
+    """Each official's ratings: dossiers rated in the period where they held a step in the
+    agencies' units or signed the result of one of the agencies' dossiers (a rating counts
+    once per official), so a moved official's work elsewhere stays out."""
+    rated, overall = _rated_in(period, last), "dossier__rating__overall"
+    runs = StepRun.objects.filter(**rated, assignee__in=list(found))
+    results = Result.objects.filter(**rated, signer__in=list(found))
+    if agency_ids is not None:
+        runs = runs.filter(unit__agency__in=list(agency_ids))
+        results = results.filter(dossier__processing_agency__in=list(agency_ids))
+    _credit(found, runs.values_list("dossier_id", "assignee_id", overall))
+    _credit(found, results.values_list("dossier_id", "signer_id", overall))
 
 
 def _add_unit_ratings(found: dict[int, Record], period: Period, last: dt.date) -> None:
     """Each unit's ratings: dossiers rated in the period where the unit held a step or
     recorded the result (the unit of the official who recorded it, when they did; a rating
-    counts once per unit)."""
-    if not (rated := _rated(period, last)):
-        return
-    runs = StepRun.objects.filter(dossier__in=list(rated)).values_list("dossier_id", "unit_id")
-    results = Event.objects.filter(
-        dossier__in=list(rated), action=action_of(Move.RECORD_RESULT), actor__isnull=False
-    ).values_list("dossier_id", Coalesce("actor_unit_id", "actor__unit_id"))
-    _credit(found, rated, [*runs, *results])
+    counts once per unit). `found` holds the units in scope only."""
+    rated, overall = _rated_in(period, last), "dossier__rating__overall"
+    runs = StepRun.objects.filter(**rated, unit__in=list(found))
+    recorded = Event.objects.filter(
+        **rated, action=action_of(Move.RECORD_RESULT), actor__isnull=False
+    ).values_list("dossier_id", Coalesce("actor_unit_id", "actor__unit_id"), overall)
+    _credit(found, [*runs.values_list("dossier_id", "unit_id", overall), *recorded])
 
 
 def held_steps(official_id: int, agency_ids: frozenset[int] | None) -> QuerySet[StepRun]:
@@ -300,11 +300,12 @@ class Signal:
 
 @dataclass
 class _Cell:
-    """Per (procedure, unit kind): each official's tally, and the units where it was counted
-    (an official moved to another agency keeps their earlier counts with the earlier unit)."""
+    """Per (procedure, unit kind): a tally per (official, agency where the counts were made),
+    and the units of each. An official moved to another agency has two tallies, each tested
+    and shown to its own agency only."""
 
-    officials: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
-    units: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    tallies: dict[tuple[int, int], Tally] = field(default_factory=lambda: defaultdict(Tally))
+    units: dict[tuple[int, int], set[int]] = field(default_factory=lambda: defaultdict(set))
 
 
 def _tally(row: dict, counter: bool) -> Tally:
@@ -318,6 +319,12 @@ def _tally(row: dict, counter: bool) -> Tally:
         refusals=row["reception_refusals"] + row["refusals"],
         base=base,
     )
+
+
+def _add_to(total: Tally, part: Tally) -> None:
+    total.supplements += part.supplements
+    total.refusals += part.refusals
+    total.base += part.base
 
 
 def _cells(period: Period, last: dt.date) -> dict[tuple[int, str], _Cell]:
@@ -336,76 +343,67 @@ def _cells(period: Period, last: dt.date) -> dict[tuple[int, str], _Cell]:
         .order_by()
     )
     rows = list(rows)
-    kinds = dict(
-        OrgUnit.objects.filter(pk__in={r["unit_id"] for r in rows}).values_list("pk", "kind")
-    )
+    units = {
+        pk: (kind, agency)
+        for pk, kind, agency in OrgUnit.objects.filter(
+            pk__in={r["unit_id"] for r in rows}
+        ).values_list("pk", "kind", "agency_id")
+    }
     cells: dict[tuple[int, str], _Cell] = defaultdict(_Cell)
     for row in rows:
-        kind = kinds.get(row["unit_id"], "")
-        tally = _tally(row, kind == OrgUnit.Kind.COUNTER)
-        mine = cells[(row["procedure"], kind)].officials[row["official_id"]]
-        mine.supplements += tally.supplements
-        mine.refusals += tally.refusals
-        mine.base += tally.base
-        cells[(row["procedure"], kind)].units[row["official_id"]].add(row["unit_id"])
+        kind, agency = units.get(row["unit_id"], ("", 0))
+        cell, key = cells[(row["procedure"], kind)], (row["official_id"], agency)
+        _add_to(cell.tallies[key], _tally(row, kind == OrgUnit.Kind.COUNTER))
+        cell.units[key].add(row["unit_id"])
     return cells
 
 
-def _test(cell: _Cell, rule: SignalRule) -> list[tuple[int, str, int, int, int, int, float]]:
+def _test(cell: _Cell, rule: SignalRule) -> list[tuple]:
+    """Each (official, agency) tally against the pooled tallies of the other officials."""
     found = []
-    totals = Tally()
-    for t in cell.officials.values():
-        totals.supplements += t.supplements
-        totals.refusals += t.refusals
-        totals.base += t.base
-    for official_id, t in cell.officials.items():
+    totals, own = Tally(), defaultdict(Tally)
+    for (official_id, _agency), t in cell.tallies.items():
+        _add_to(totals, t)
+        _add_to(own[official_id], t)
+    for key, t in cell.tallies.items():
+        mine = own[key[0]]
         for measure in MEASURES:
             x1, n1 = getattr(t, measure), t.base
-            x0, n0 = getattr(totals, measure) - x1, totals.base - n1
+            x0, n0 = getattr(totals, measure) - getattr(mine, measure), totals.base - mine.base
             if not enough_data(x1, n1, x0, n0, rule):
                 continue
             z = z_score(x1, n1, x0, n0)
             if z is not None and z >= rule.z_critical:
-                found.append((official_id, measure, x1, n1, x0, n0, z))
+                found.append((key, measure, x1, n1, x0, n0, z))
     return found
 
 
 def signals(period: Period, last: dt.date, agency_ids, rule: SignalRule = RULE) -> list[Signal]:
-    """Officials whose rate on a procedure is far above their peers', shown to the readers of
-    the agencies where the counts behind it were made (by the units of the counts, as the
-    figures are), under the names of those units."""
+    """Officials whose rate on a procedure is far above their peers', each from the counts
+    made in one agency and shown to that agency's readers only (by the units of the counts,
+    as the figures are), under the names of those units."""
     hits = []
     for (procedure_id, _kind), cell in _cells(period, last).items():
-        hits += [(procedure_id, cell.units[hit[0]], *hit) for hit in _test(cell, rule)]
+        for key, *rest in _test(cell, rule):
+            if agency_ids is None or key[1] in agency_ids:
+                hits.append((procedure_id, key[0], cell.units[key], *rest))
     if not hits:
         return []
     people = {
-        o.pk: o for o in Official.objects.filter(pk__in={h[2] for h in hits}).select_related("user")
+        o.pk: str(o)
+        for o in Official.objects.filter(pk__in={h[1] for h in hits}).select_related("user")
     }
-    units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=set().union(*(h[1] for h in hits)))}
+    units = dict(
+        OrgUnit.objects.filter(pk__in=set().union(*(h[2] for h in hits))).values_list("pk", "name")
+    )
     procedures = dict(
         Procedure.objects.filter(pk__in={h[0] for h in hits}).values_list("pk", "name")
     )
-    result = []
-    for procedure_id, unit_ids, official_id, measure, x1, n1, x0, n0, z in hits:
-        person, where = people.get(official_id), [units[u] for u in unit_ids if u in units]
-        if person is None or not where:
-            continue
-        if agency_ids is not None and not {u.agency_id for u in where} & set(agency_ids):
-            continue
-        names = ", ".join(sorted(u.name for u in where))
-        result.append(
-            Signal(
-                official_id,
-                str(person),
-                names,
-                procedures.get(procedure_id, ""),
-                measure,
-                x1,
-                n1,
-                x0,
-                n0,
-                z,
-            )
-        )
+    result = [
+        Signal(official_id, people.get(official_id, ""),
+               ", ".join(sorted({units.get(u, "") for u in unit_ids})),
+               procedures.get(procedure_id, ""), measure, x1, n1, x0, n0, z)
+        for procedure_id, official_id, unit_ids, measure, x1, n1, x0, n0, z in hits
+        if official_id in people
+    ]  # fmt: skip
     return sorted(result, key=lambda s: -s.z)

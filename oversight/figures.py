@@ -27,6 +27,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalog.models import Field, Procedure
 from catalog.processes import hours_per_working_day
@@ -44,8 +45,8 @@ GROUPS = {
     "agency": ("agency", "dossier__processing_agency"),
     "field": ("procedure__field", "dossier__procedure__field"),
     "level": ("agency__level__process_group", "dossier__processing_agency__level__process_group"),
-    # Per procedure: from the day rows only (the month rows are per field), so a long period
-    # reads more rows; the public page caches it like the others.
+    # Per procedure: from the day rows only (the month rows are per field); the public page
+    # asks for one agency with it (`oversight.public._by`).
     "procedure": ("procedure", "dossier__procedure"),
 }
 FLOW_COUNTERS = (
@@ -274,6 +275,15 @@ def level_names() -> dict[str, str]:
     return names
 
 
+def procedure_label(procedure: Procedure) -> str:
+    """The procedure's code and name, and its version after the first: two versions of one
+    procedure in a period are two rows that must not look alike."""
+    label = f"{procedure.national_code} – {procedure.name}"
+    if procedure.version > 1:
+        label += " " + _("(phiên bản %(n)s)") % {"n": procedure.version}
+    return label
+
+
 def label_map(group: str, keys: Iterable) -> dict:
     keys = [k for k in keys if k is not None]
     if group == "agency":
@@ -283,5 +293,5 @@ def label_map(group: str, keys: Iterable) -> dict:
     if group == "level":
         return level_names()
     if group == "procedure":
-        return dict(Procedure.objects.filter(pk__in=keys).values_list("pk", "name"))
+        return {p.pk: procedure_label(p) for p in Procedure.objects.filter(pk__in=keys)}
     return {}

@@ -56,9 +56,15 @@ def by_labels() -> dict[str, str]:
     }
 
 
-def _by(query) -> tuple[str, list[str]]:
-    """How the figures are grouped, and a message if the query asked for no known grouping."""
+def _by(query, filters: Filters) -> tuple[str, list[str]]:
+    """How the figures are grouped, and a message if the query asked for no known grouping.
+    Per procedure needs one agency: the month rows are per field, so this grouping reads the
+    day rows, and one agency's (their index) keep an anonymous request cheap at any size."""
     value = query.get("by") or "agency"
+    if value == "procedure" and filters.agency_id is None:
+        return "agency", [
+            _("Để thống kê theo thủ tục, hãy chọn một cơ quan: số liệu được thống kê theo cơ quan.")
+        ]
     if value in BY_CHOICES:
         return value, []
     return "agency", [_("Không có cách thống kê đã chọn: số liệu được thống kê theo cơ quan.")]
@@ -80,7 +86,7 @@ def _choose(query) -> Choice:
     period, form = choose_period(query, default_kind="year")
     period_problems = form.problems() if chooses_period(query) else []
     filters, problems = choose_filters(query)
-    by, by_problems = _by(query)
+    by, by_problems = _by(query, filters)
     problems += by_problems
     form = with_problems(form, period, problems)
     return Choice(period, form, filters, by, tuple(period_problems + problems))
@@ -289,8 +295,10 @@ class _Rule:
     @property
     def target_source(self) -> str:
         stated = self.component.target
-        if stated is None:
-            return _("quyết định không nêu mức; mặc định 100%, tỉnh có thể đặt khác")
-        if stated != self.target:
+        if stated is not None and stated == self.target:
+            return _("theo quyết định")
+        if stated is not None:
             return _("do tỉnh đặt; quyết định nêu %(p)s") % {"p": percent(stated, 0)}
-        return _("theo quyết định")
+        if self.target != 1:
+            return _("do tỉnh đặt; quyết định không nêu mức")
+        return _("quyết định không nêu mức; mặc định 100%, tỉnh có thể đặt khác")

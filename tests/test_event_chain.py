@@ -147,6 +147,7 @@ def test_verify_events_passes_on_walked_dossiers(walked):
         ("note", "Đã sửa ghi chú"),
         ("action", "dossier.result_recorded"),
         ("actor_label", "Người khác"),
+        ("actor_unit_id", None),  # the unit the actor acted in, hidden
         ("status_after", "returned"),
         ("data", json.dumps({"due_at": "2030-01-01T00:00:00+07:00"})),
     ],

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from dossiers import services as sv
-from org.models import Role
+from org.models import OrgUnit, Role
 from oversight.accountability import RULE, enough_data, z_score
 from stats.overdue import count_overdue
 from tests import factories, oversight_history
@@ -323,8 +323,10 @@ def test_no_signal_from_a_tiny_sample(client, province):
 
 
 def test_a_signal_stays_with_the_agency_where_its_counts_were_made(client, province):
-    """The officer guided 10 of 20 at the centre's counter, then moved to another agency: the
-    centre's head sees the signal under the counter's name; the new agency's head does not."""
+    """The officer guided 10 of 20 at the centre's counter, then moved to another agency's
+    counter and guided none of 20 there. The centre's head sees the signal from the centre's
+    counts alone (10/20, not 10/40), under the counter's name; the new agency's head sees
+    none, and nothing of the centre's counts."""
     ns = province
     e = factories.procedure("Thủ tục E", legal_time_amount=Decimal(5))
     e.agencies.set([ns.department])
@@ -332,16 +334,23 @@ def test_a_signal_stays_with_the_agency_where_its_counts_were_made(client, provi
     _checks(ns.officer2, 1, 19, local(2026, 7, 7, 8, 0), e)
     counter = ns.officer.unit
     centre_head = official("centrehead", counter, Role.HEAD)
-    ns.officer.unit = ns.outsider.unit
+    ns.officer.unit = OrgUnit.objects.create(
+        agency=ns.other, code="counter", name="Một cửa Sở khác", kind=OrgUnit.Kind.COUNTER
+    )
     ns.officer.save()
+    _checks(ns.officer, 0, 20, local(2026, 7, 8, 8, 0), e)
     sign_in(client, centre_head)
     page = _page(client, f"/giam-sat/trach-nhiem/?{JULY}")
     assert page.count('class="signal"') == 1 and "<strong>Officer</strong>" in page
     signal = page.split('class="signal"')[1].split("</div>")[0]
-    assert counter.name in signal and ns.outsider.unit.name not in signal
+    assert counter.name in signal and "Một cửa Sở khác" not in signal
+    assert "50,0% (10/20)" in signal and "5,0% (1/20)" in signal
     assert row(page, "table-officials", "Officer")[1] == counter.name
     sign_in(client, ns.outsider)
-    assert 'class="signal"' not in _page(client, f"/giam-sat/trach-nhiem/?{JULY}")
+    page = _page(client, f"/giam-sat/trach-nhiem/?{JULY}")
+    assert 'class="signal"' not in page
+    assert row(page, "table-officials", "Officer")[1] == "Một cửa Sở khác"
+    assert row(page, "table-officials", "Officer")[5] == "20"  # receptions there only
 
 
 # ---------------------------------------------------------------- languages

@@ -168,18 +168,36 @@ def test_excel_has_the_same_figures_as_numbers(client, history):
 
 
 def test_figures_per_procedure_with_its_average_time(client, history):
-    """Per procedure (domain rules: the average processing time per procedure), from the day
-    rows. July: B resolved J3, K1, K2, K3 in 3660 + 510 + 2190 + 3660 working minutes, 5.57
-    days each; C resolved K7 in 510 minutes, 1.13 days; A received K5 and K6, resolved none."""
-    body = client.get(f"/thong-ke/csv/?{JULY}&by=procedure").content.decode("utf-8-sig")
+    """Per procedure of one agency (domain rules: the average processing time per procedure),
+    from the day rows. July, department: B resolved J3, K1, K2, K3 in 3660 + 510 + 2190 + 3660
+    working minutes, 5.57 days each; A received K5 and K6 and resolved none. A new version of
+    B is a row of its own, labelled with its version."""
+    from django.core.cache import cache
+
+    from catalog.models import Procedure
+
+    department = history.department.pk
+    query = f"{JULY}&by=procedure&agency={department}"
+    body = client.get(f"/thong-ke/csv/?{query}").content.decode("utf-8-sig")
     rows = {r[0]: r[1:] for r in csv.reader(io.StringIO(body))}
+    b, a = (f"{p.national_code} – {p.name}" for p in (history.b, history.a))
     assert rows["Thủ tục"][0] == "Tiếp nhận"
-    assert rows["Thủ tục B"][:9] == ["4", "1", "25.00", "4", "1", "1", "2", "50.00", "5.57"]
-    assert rows["Thủ tục C"][3] == "1" and rows["Thủ tục C"][8] == "1.13"
-    assert rows[history.a.name][:4] == ["2", "0", "0.00", "0"] and rows[history.a.name][8] == ""
-    page = _get(client, f"{JULY}&by=procedure")
+    assert rows[b][:9] == ["4", "1", "25.00", "4", "1", "1", "2", "50.00", "5.57"]
+    assert rows[a][:4] == ["2", "0", "0.00", "0"] and rows[a][8] == ""
+    assert set(rows) == {"Thủ tục", a, b, "Tổng cộng"}  # C is the other agency's
+    page = _get(client, query)
     assert '<option value="procedure" selected>Thủ tục</option>' in page
-    assert row(page, "table-groups", "Thủ tục B")[1] == "4"
+    assert row(page, "table-groups", b)[1] == "4"
+    Procedure.objects.filter(pk=history.b.pk).update(version=2)
+    cache.clear()  # (a real new version is a new row, whose dossiers change the cache's key)
+    body = client.get(f"/thong-ke/csv/?{query}").content.decode("utf-8-sig")
+    assert f"{b} (phiên bản 2)" in {r[0] for r in csv.reader(io.StringIO(body))}
+    # The whole province per procedure would read every day row: one agency is asked for.
+    # The page says so and shows the figures per agency; a download is refused.
+    whole = _get(client, f"{JULY}&by=procedure")
+    assert "Để thống kê theo thủ tục, hãy chọn một cơ quan" in whole
+    assert row(whole, "table-groups", DEPARTMENT)[1] == "6"
+    assert client.get(f"/thong-ke/xlsx/?{JULY}&by=procedure").status_code == 400
 
 
 def test_cached_page_shows_a_new_move_at_once(client, history, django_assert_max_num_queries):
@@ -218,10 +236,15 @@ def test_the_formula_page_shows_the_target_and_points_in_force(client, monkeypat
     assert "Điểm tối đa: 20,00" in said(page, "progress.on_time")  # the group's only scored one
     assert "Mức chỉ tiêu: 80% (theo quyết định)" in said(page, "online_service.procedures_online")
     assert "Mức chỉ tiêu" not in said(page, "progress.average_time")  # for reference only
-    monkeypatch.setenv("MOTCUA_INDEX_TARGETS", "online_service.procedures_online=90")
+    monkeypatch.setenv(
+        "MOTCUA_INDEX_TARGETS", "online_service.procedures_online=90,progress.on_time=95"
+    )
     page = client.get("/thong-ke/cong-thuc/").content.decode()
     assert "Mức chỉ tiêu: 90% (do tỉnh đặt; quyết định nêu 80%)" in said(
         page, "online_service.procedures_online"
+    )
+    assert "Mức chỉ tiêu: 95% (do tỉnh đặt; quyết định không nêu mức)" in said(
+        page, "progress.on_time"
     )
 
 

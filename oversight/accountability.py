@@ -173,8 +173,8 @@ def _add_ratings(found: dict[int, Record], period: Period, last: dt.date, agency
     if agency_ids is not None:
         runs = runs.filter(unit__agency__in=list(agency_ids))
         results = results.filter(dossier__processing_agency__in=list(agency_ids))
-    _credit(found, runs.values_list("dossier_id", "assignee_id", overall))
-    _credit(found, results.values_list("dossier_id", "signer_id", overall))
+    held = runs.values_list("dossier_id", "assignee_id", overall)
+    _credit(found, [*held, *results.values_list("dossier_id", "signer_id", overall)])
 
 
 def _add_unit_ratings(found: dict[int, Record], period: Period, last: dt.date) -> None:

@@ -155,7 +155,7 @@ def test_a_rating_counts_once_for_each_unit_that_held_a_step_or_recorded_the_res
     the head's steps, one rating all the same) and the leadership (its step and the result)."""
     import datetime as dt
 
-    from oversight.accountability import by_unit
+    from oversight.accountability import by_official, by_unit
     from service_index.periods import Period
 
     for overall in (4, 2):
@@ -166,3 +166,7 @@ def test_a_rating_counts_once_for_each_unit_that_held_a_step_or_recorded_the_res
     assert units == {
         "Bộ phận một cửa": (2, 3), "Phòng chuyên môn": (2, 3), "Lãnh đạo": (2, 3),
     }  # fmt: skip
+    # The leader held the last step and signed: each rating once for them too.
+    people = {r.name: (r.ratings, r.average_rating) for r in by_official(
+        Period.month(2026, 11), dt.date(2026, 11, 30), None)}  # fmt: skip
+    assert people["Leader"] == (2, 3) and people["Specialist"] == (2, 3)

@@ -148,7 +148,8 @@ def by_unit(period: Period, last: dt.date, agency_ids) -> list[Record]:
 
 def _rated_in(period: Period, last: dt.date) -> dict[str, dt.datetime]:
     """The lookups of rows whose dossier was rated in the period (joined in SQL: a year of a
-    province's ratings is too many ids to pass as a list)."""
+    province's ratings is too many ids to pass as a list). The reads that use them drop the
+    models' ordering: the rows are only summed."""
     end = day_start(last + dt.timedelta(days=1))
     return {"dossier__rating__rated_at__gte": period.start, "dossier__rating__rated_at__lt": end}
 
@@ -168,8 +169,8 @@ def _add_ratings(found: dict[int, Record], period: Period, last: dt.date, agency
     agencies' units or signed the result of one of the agencies' dossiers (a rating counts
     once per official), so a moved official's work elsewhere stays out."""
     rated, overall = _rated_in(period, last), "dossier__rating__overall"
-    runs = StepRun.objects.filter(**rated, assignee__in=list(found))
-    results = Result.objects.filter(**rated, signer__in=list(found))
+    runs = StepRun.objects.filter(**rated, assignee__in=list(found)).order_by()
+    results = Result.objects.filter(**rated, signer__in=list(found)).order_by()
     if agency_ids is not None:
         runs = runs.filter(unit__agency__in=list(agency_ids))
         results = results.filter(dossier__processing_agency__in=list(agency_ids))
@@ -182,10 +183,12 @@ def _add_unit_ratings(found: dict[int, Record], period: Period, last: dt.date) -
     recorded the result (the unit of the official who recorded it, when they did; a rating
     counts once per unit). `found` holds the units in scope only."""
     rated, overall = _rated_in(period, last), "dossier__rating__overall"
-    runs = StepRun.objects.filter(**rated, unit__in=list(found))
-    recorded = Event.objects.filter(
-        **rated, action=action_of(Move.RECORD_RESULT), actor__isnull=False
-    ).values_list("dossier_id", Coalesce("actor_unit_id", "actor__unit_id"), overall)
+    runs = StepRun.objects.filter(**rated, unit__in=list(found)).order_by()
+    recorded = (
+        Event.objects.filter(**rated, action=action_of(Move.RECORD_RESULT), actor__isnull=False)
+        .order_by()
+        .values_list("dossier_id", Coalesce("actor_unit_id", "actor__unit_id"), overall)
+    )
     _credit(found, [*runs.values_list("dossier_id", "unit_id", overall), *recorded])
 
 

@@ -274,6 +274,11 @@ class Tally:
     refusals: int = 0
     base: int = 0
 
+    def add(self, part: Tally) -> None:
+        self.supplements += part.supplements
+        self.refusals += part.refusals
+        self.base += part.base
+
 
 @dataclass(frozen=True)
 class Signal:
@@ -324,12 +329,6 @@ def _tally(row: dict, counter: bool) -> Tally:
     )
 
 
-def _add_to(total: Tally, part: Tally) -> None:
-    total.supplements += part.supplements
-    total.refusals += part.refusals
-    total.base += part.base
-
-
 def _cells(period: Period, last: dt.date) -> dict[tuple[int, str], _Cell]:
     names = (
         "receptions",
@@ -356,7 +355,7 @@ def _cells(period: Period, last: dt.date) -> dict[tuple[int, str], _Cell]:
     for row in rows:
         kind, agency = units.get(row["unit_id"], ("", 0))
         cell, key = cells[(row["procedure"], kind)], (row["official_id"], agency)
-        _add_to(cell.tallies[key], _tally(row, kind == OrgUnit.Kind.COUNTER))
+        cell.tallies[key].add(_tally(row, kind == OrgUnit.Kind.COUNTER))
         cell.units[key].add(row["unit_id"])
     return cells
 
@@ -366,8 +365,8 @@ def _test(cell: _Cell, rule: SignalRule) -> list[tuple]:
     found = []
     totals, own = Tally(), defaultdict(Tally)
     for (official_id, _agency), t in cell.tallies.items():
-        _add_to(totals, t)
-        _add_to(own[official_id], t)
+        totals.add(t)
+        own[official_id].add(t)
     for key, t in cell.tallies.items():
         mine = own[key[0]]
         for measure in MEASURES:

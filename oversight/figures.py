@@ -278,7 +278,7 @@ def level_names() -> dict[str, str]:
 def procedure_label(procedure: Procedure) -> str:
     """The procedure's code and name, and its version after the first: two versions of one
     procedure in a period are two rows that must not look alike."""
-    label = f"{procedure.national_code} – {procedure.name}"
+    label = str(procedure)
     if procedure.version > 1:
         label += " " + _("(phiên bản %(n)s)") % {"n": procedure.version}
     return label
